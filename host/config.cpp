@@ -1,0 +1,315 @@
+#include "config.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "registry.hpp"
+
+namespace ngdsim {
+namespace {
+
+[[noreturn]] void bad(const std::string& setting, const std::string& value,
+                      const std::string& allowed) {
+  throw UsageError("invalid " + setting + " '" + value + "': " + allowed);
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> parts;
+  std::string cur;
+  std::istringstream in(s);
+  while (std::getline(in, cur, sep)) parts.push_back(cur);
+  if (!s.empty() && s.back() == sep) parts.emplace_back();
+  return parts;
+}
+
+double to_double(const std::string& setting, const std::string& text, const std::string& allowed) {
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(text, &used);
+    if (used != text.size()) bad(setting, text, allowed);
+    return v;
+  } catch (const std::logic_error&) {
+    bad(setting, text, allowed);
+  }
+}
+
+std::int64_t to_int(const std::string& setting, const std::string& text,
+                    const std::string& allowed) {
+  try {
+    std::size_t used = 0;
+    const long long v = std::stoll(text, &used);
+    if (used != text.size()) bad(setting, text, allowed);
+    return v;
+  } catch (const std::logic_error&) {
+    bad(setting, text, allowed);
+  }
+}
+
+bool to_bool(const std::string& setting, const std::string& text) {
+  if (text == "true" || text == "1") return true;
+  if (text == "false" || text == "0") return false;
+  bad(setting, text, "expected true or false");
+}
+
+std::string fmt(double v) {
+  std::ostringstream o;
+  o.precision(17);
+  o << v;
+  return o.str();
+}
+
+}  // namespace
+
+std::vector<double> parse_eps(const std::string& spec) {
+  const std::string allowed = "a comma-separated list of numbers > 0, e.g. 0.1,0.01";
+  std::vector<double> eps;
+  for (const auto& part : split(spec, ',')) {
+    const double e = to_double("eps", part, allowed);
+    if (!(e > 0.0) || !std::isfinite(e)) bad("eps", spec, allowed);
+    eps.push_back(e);
+  }
+  if (eps.empty()) bad("eps", spec, allowed);
+  return eps;
+}
+
+RecordSpec parse_record(const std::string& spec) {
+  const std::string allowed = "log:R (R >= 2), every:S (S >= 1) or list:K1,K2,... (steps >= 0)";
+  const auto colon = spec.find(':');
+  if (colon == std::string::npos) bad("record", spec, allowed);
+  const std::string kind = spec.substr(0, colon), rest = spec.substr(colon + 1);
+  RecordSpec r;
+  if (kind == "log" || kind == "every") {
+    r.kind = kind == "log" ? RecordSpec::kLog : RecordSpec::kEvery;
+    r.value = to_int("record", rest, allowed);
+    if (r.value < (r.kind == RecordSpec::kLog ? 2 : 1)) bad("record", spec, allowed);
+  } else if (kind == "list") {
+    r.kind = RecordSpec::kList;
+    for (const auto& part : split(rest, ',')) {
+      const auto k = to_int("record", part, allowed);
+      if (k < 0) bad("record", spec, allowed);
+      r.list.push_back(k);
+    }
+    if (r.list.empty()) bad("record", spec, allowed);
+  } else {
+    bad("record", spec, allowed);
+  }
+  return r;
+}
+
+InitDist parse_init(const std::string& spec, int dim) {
+  const std::string allowed =
+      "box:LO,HI (LO < HI), normal:MEAN,SIGMA (SIGMA > 0) or ball:R@X1,...,Xd (R > 0, d "
+      "coordinates)";
+  const auto colon = spec.find(':');
+  if (colon == std::string::npos) bad("init", spec, allowed);
+  const std::string kind = spec.substr(0, colon), rest = spec.substr(colon + 1);
+  InitDist d;
+  auto finite = [&](double v) {
+    if (!std::isfinite(v)) bad("init", spec, allowed);
+    return v;
+  };
+  if (kind == "box" || kind == "normal") {
+    const auto parts = split(rest, ',');
+    if (parts.size() != 2) bad("init", spec, allowed);
+    d.kind = kind == "box" ? InitKind::kBox : InitKind::kNormal;
+    d.a = finite(to_double("init", parts[0], allowed));
+    d.b = finite(to_double("init", parts[1], allowed));
+    if (d.kind == InitKind::kBox && !(d.a < d.b)) bad("init", spec, "box needs LO < HI");
+    if (d.kind == InitKind::kNormal && !(d.b > 0.0)) bad("init", spec, "normal needs SIGMA > 0");
+  } else if (kind == "ball") {
+    const auto at = rest.find('@');
+    if (at == std::string::npos) bad("init", spec, allowed);
+    d.kind = InitKind::kBall;
+    d.a = finite(to_double("init", rest.substr(0, at), allowed));
+    if (!(d.a > 0.0)) bad("init", spec, "ball needs a radius R > 0");
+    const auto parts = split(rest.substr(at + 1), ',');
+    if (static_cast<int>(parts.size()) != dim)
+      bad("init", spec, "ball needs a center with " + std::to_string(dim) + " coordinates");
+    for (int i = 0; i < dim; ++i) d.center[i] = finite(to_double("init", parts[i], allowed));
+  } else {
+    bad("init", spec, allowed);
+  }
+  return d;
+}
+
+void set_option(Config& c, const std::string& key, const std::string& v) {
+  if (key == "landscape") {
+    c.landscape = v;
+  } else if (key == "optimizer") {
+    c.optimizer = v;
+  } else if (key == "param") {
+    const auto eq = v.find('=');
+    if (eq == std::string::npos || eq == 0) bad("param", v, "expected KEY=VALUE");
+    c.param[v.substr(0, eq)] = v.substr(eq + 1);
+  } else if (key == "alpha0") {
+    c.alpha0 = to_double(key, v, "a finite number > 0");
+    if (!(c.alpha0 > 0.0) || !std::isfinite(c.alpha0)) bad(key, v, "a finite number > 0");
+  } else if (key == "p") {
+    c.p = to_double(key, v, "a finite number >= 0");
+    if (!(c.p >= 0.0) || !std::isfinite(c.p)) bad(key, v, "a finite number >= 0");
+  } else if (key == "rho") {
+    c.rho = to_double(key, v, "a finite number > 0");
+    if (!(c.rho > 0.0) || !std::isfinite(c.rho)) bad(key, v, "a finite number > 0");
+  } else if (key == "sigma") {
+    c.sigma = to_double(key, v, "a finite number >= 0");
+    if (!(c.sigma >= 0.0) || !std::isfinite(c.sigma)) bad(key, v, "a finite number >= 0");
+  } else if (key == "steps") {
+    c.steps = to_int(key, v, "an integer K with 1 <= K <= 2^32 - 1");
+    if (c.steps < 1 || c.steps > 4294967295LL) bad(key, v, "an integer K with 1 <= K <= 2^32 - 1");
+  } else if (key == "trajectories") {
+    c.trajectories = to_int(key, v, "an integer N >= 1");
+    if (c.trajectories < 1) bad(key, v, "an integer N >= 1");
+  } else if (key == "seed") {
+    try {
+      std::size_t used = 0;
+      if (!v.empty() && v[0] == '-') throw std::invalid_argument("negative");
+      c.seed = std::stoull(v, &used, 0);
+      if (used != v.size()) throw std::invalid_argument("trailing");
+    } catch (const std::logic_error&) {
+      bad(key, v, "an unsigned 64-bit integer");
+    }
+  } else if (key == "init") {
+    parse_init(v, kMaxDim);  // syntax now; the ball's dimension is checked in resolve()
+    c.init = v;
+  } else if (key == "eps") {
+    c.eps = parse_eps(v);
+  } else if (key == "record") {
+    c.record_spec = parse_record(v);
+    c.record = v;
+  } else if (key == "backend") {
+    if (v != "auto" && v != "cpu" && v != "cuda") bad(key, v, "one of auto, cpu, cuda");
+    c.backend = v;
+  } else if (key == "precision") {
+    if (v != "double" && v != "float") bad(key, v, "one of double, float");
+    c.precision = v;
+  } else if (key == "out") {
+    if (v.empty()) bad(key, v, "a file path");
+    c.out = v;
+  } else if (key == "force") {
+    c.force = to_bool(key, v);
+  } else if (key == "save_final") {
+    c.save_final = to_bool(key, v);
+  } else if (key == "sample_paths") {
+    c.sample_paths = to_int(key, v, "an integer >= 0");
+    if (c.sample_paths < 0) bad(key, v, "an integer >= 0");
+  } else if (key == "threads") {
+    c.threads = to_int(key, v, "an integer >= 0 (0: all cores)");
+    if (c.threads < 0) bad(key, v, "an integer >= 0 (0: all cores)");
+  } else if (key == "tile") {
+    const std::string allowed = "a positive multiple of " + std::to_string(kLeafSize);
+    c.tile = to_int(key, v, allowed);
+    if (c.tile < 1 || c.tile % kLeafSize != 0) bad(key, v, allowed);
+  } else if (key == "divergence_bound") {
+    c.divergence_bound = to_double(key, v, "a finite number > 0");
+    if (!(c.divergence_bound > 0.0) || !std::isfinite(c.divergence_bound))
+      bad(key, v, "a finite number > 0");
+  } else {
+    throw UsageError("unknown setting '" + key + "'");
+  }
+}
+
+void load_toml_file(Config& c, const std::string& path) {
+  if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+    std::fclose(f);
+  } else {
+    throw UsageError("invalid config '" + path + "': cannot read the file");
+  }
+  toml::table tbl;
+  try {
+    tbl = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    const auto& src = e.source();
+    throw UsageError("malformed TOML in config '" + path + "' at line " +
+                     std::to_string(src.begin.line) + ", column " +
+                     std::to_string(src.begin.column) + ": " + std::string(e.description()));
+  }
+  auto scalar_text = [&](const std::string& key, const toml::node& n) -> std::string {
+    if (auto s = n.value<std::string>(); s && n.is_string()) return *s;
+    if (n.is_integer()) return std::to_string(*n.value<std::int64_t>());
+    if (n.is_floating_point()) return fmt(*n.value<double>());
+    if (n.is_boolean()) return *n.value<bool>() ? "true" : "false";
+    throw UsageError("invalid config key '" + key + "' in '" + path +
+                     "': expected a string, number or boolean");
+  };
+  for (const auto& [k, node] : tbl) {
+    const std::string key(k.str());
+    if (key == "param") {
+      const auto* params = node.as_table();
+      if (!params) throw UsageError("invalid config key 'param' in '" + path + "': expected a table");
+      for (const auto& [pk, pv] : *params) {
+        std::string text;
+        if (const auto* arr = pv.as_array()) {
+          for (const auto& e : *arr) text += (text.empty() ? "" : ",") + scalar_text("param", e);
+        } else {
+          text = scalar_text("param." + std::string(pk.str()), pv);
+        }
+        set_option(c, "param", std::string(pk.str()) + "=" + text);
+      }
+    } else if (key == "eps" && node.is_array()) {
+      std::string text;
+      for (const auto& e : *node.as_array()) text += (text.empty() ? "" : ",") + scalar_text(key, e);
+      set_option(c, key, text);
+    } else {
+      set_option(c, key, scalar_text(key, node));
+    }
+  }
+}
+
+void resolve(Config& c) {
+  const LandscapeInfo& info = find_landscape(c.landscape);  // throws on unknown name
+  find_optimizer(c.optimizer);
+  c.dim = info.check_params(c.param);
+  c.init_dist = parse_init(c.init, c.dim);
+  c.record_spec = parse_record(c.record);
+  for (auto k : c.record_spec.list)
+    if (k > c.steps)
+      bad("record", c.record, "listed steps must lie in 0..K = " + std::to_string(c.steps));
+  if (c.backend == "cuda")
+    throw UsageError("invalid backend 'cuda': this build has no CUDA backend yet (allowed: auto, cpu)");
+}
+
+std::string to_toml(const Config& c) {
+  toml::table params;
+  for (const auto& [k, v] : resolved_params(c)) params.insert(k, v);
+  toml::array eps;
+  for (double e : c.eps) eps.push_back(e);
+  toml::table t{
+      {"landscape", c.landscape},
+      {"param", params},
+      {"optimizer", c.optimizer},
+      {"alpha0", c.alpha0},
+      {"p", c.p},
+      {"rho", c.rho},
+      {"sigma", c.sigma},
+      {"steps", c.steps},
+      {"trajectories", c.trajectories},
+      {"seed", static_cast<std::int64_t>(c.seed)},
+      {"init", c.init},
+      {"eps", eps},
+      {"record", c.record},
+      {"backend", c.backend},
+      {"precision", c.precision},
+      {"out", c.out},
+      {"save_final", c.save_final},
+      {"sample_paths", c.sample_paths},
+      {"divergence_bound", c.divergence_bound},
+  };
+  std::ostringstream o;
+  o << "# ngdsim resolved configuration (threads and tile do not change results)\n";
+  o << toml::toml_formatter{t} << "\n";
+  return o.str();
+}
+
+std::string one_line(const Config& c) {
+  std::ostringstream o;
+  o << c.landscape;
+  for (const auto& [k, v] : resolved_params(c)) o << " " << k << "=" << v;
+  o << ", " << c.optimizer << " alpha_k = " << c.alpha0 << "/(k+1)^" << c.p << ", N = "
+    << c.trajectories << ", K = " << c.steps << ", init " << c.init << ", seed " << c.seed;
+  return o.str();
+}
+
+}  // namespace ngdsim

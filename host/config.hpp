@@ -1,0 +1,70 @@
+// The resolved configuration of a run: defaults, then a TOML file, then flags.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "ngdsim/init.hpp"
+
+namespace ngdsim {
+
+// Invalid input: reported as one line, exit status 2, nothing written.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct RecordSpec {
+  enum Kind { kLog, kEvery, kList } kind = kLog;
+  std::int64_t value = 200;
+  std::vector<std::int64_t> list;
+};
+
+struct Config {
+  std::string landscape = "product";
+  std::map<std::string, std::string> param;  // as given; interpreted by the landscape registry
+  std::string optimizer = "ngd";
+  double alpha0 = 1.0;
+  double p = 0.5;
+  double rho = 0.05;
+  double sigma = 0.01;
+  std::int64_t steps = 5000;
+  std::int64_t trajectories = 1000000;
+  std::uint64_t seed = 20260208;
+  std::string init = "box:-2,2";
+  std::vector<double> eps = {0.1, 0.01, 0.001};
+  std::string record = "log:200";
+  std::string backend = "auto";
+  std::string precision = "double";
+  std::string out = "ngdsim-out.h5";
+  bool force = false;
+  bool save_final = false;
+  std::int64_t sample_paths = 64;
+  // CPU scheduling; they never change the statistics (tests check that).
+  std::int64_t threads = 0;  // 0: OpenMP's default
+  std::int64_t tile = 1024;  // trajectories per work unit, a multiple of kLeafSize
+  double divergence_bound = 1e6;
+
+  // Derived by resolve().
+  int dim = 0;
+  InitDist init_dist;
+  RecordSpec record_spec;
+};
+
+// Each setter-from-text validates and throws UsageError naming the setting.
+void set_option(Config& c, const std::string& key, const std::string& value);
+void load_toml_file(Config& c, const std::string& path);
+// Checks cross-setting constraints and fills the derived fields.
+void resolve(Config& c);
+// The full resolved configuration as TOML text (stored in every output file).
+std::string to_toml(const Config& c);
+// One line: landscape, optimizer, schedule, N, K.
+std::string one_line(const Config& c);
+
+InitDist parse_init(const std::string& spec, int dim);
+RecordSpec parse_record(const std::string& spec);
+std::vector<double> parse_eps(const std::string& spec);
+
+}  // namespace ngdsim

@@ -1,0 +1,9 @@
+#include "cpu_run.hpp"
+
+namespace ngdsim {
+
+Statistics run_cpu_float(const Config& c, const Plan& plan, std::atomic<std::int64_t>& progress) {
+  return run_cpu_typed<float>(c, plan, progress);
+}
+
+}  // namespace ngdsim

@@ -1,0 +1,191 @@
+#include "h5_util.hpp"
+
+#include <sstream>
+#include <stdexcept>
+
+namespace ngdsim::h5 {
+
+Handle::Handle(hid_t id, herr_t (*close)(hid_t), const std::string& what)
+    : id_(id), close_(close) {
+  if (id < 0) throw std::runtime_error("HDF5: cannot open or create " + what);
+}
+
+Handle& Handle::operator=(Handle&& o) noexcept {
+  if (this != &o) {
+    if (id_ >= 0) close_(id_);
+    id_ = o.id_;
+    close_ = o.close_;
+    o.id_ = -1;
+  }
+  return *this;
+}
+
+Handle::~Handle() {
+  if (id_ >= 0) close_(id_);
+}
+
+void check(herr_t status, const std::string& what) {
+  if (status < 0) throw std::runtime_error("HDF5: failed to write " + what);
+}
+
+Handle create_file(const std::string& path) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors are reported by check() instead
+  return Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+                "file " + path);
+}
+
+Handle open_file(const std::string& path) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  return Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "file " + path);
+}
+
+Handle group(hid_t parent, const std::string& path) {
+  if (H5Lexists(parent, path.c_str(), H5P_DEFAULT) > 0) return open_group(parent, path);
+  Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose, "property list");
+  check(H5Pset_create_intermediate_group(lcpl, 1), "group " + path);
+  return Handle(H5Gcreate2(parent, path.c_str(), lcpl, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                "group " + path);
+}
+
+Handle open_group(hid_t parent, const std::string& path) {
+  return Handle(H5Gopen2(parent, path.c_str(), H5P_DEFAULT), H5Gclose, "group " + path);
+}
+
+namespace {
+
+void write_any(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
+               hid_t type, const void* data, const std::string& description,
+               const std::string& unit, bool compress) {
+  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose,
+               "dataspace of " + name);
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "property list");
+  hsize_t total = 1;
+  for (auto d : dims) total *= d;
+  if (compress && total > 0) {
+    std::vector<hsize_t> chunk(dims);
+    chunk[0] = std::min<hsize_t>(dims[0], 65536);
+    check(H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data()), name);
+    check(H5Pset_deflate(dcpl, 4), name);
+  }
+  Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose, "property list");
+  check(H5Pset_create_intermediate_group(lcpl, 1), name);
+  Handle ds(H5Dcreate2(parent, name.c_str(), type, space, lcpl, dcpl, H5P_DEFAULT), H5Dclose,
+            "dataset " + name);
+  if (total > 0) check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), name);
+  attr(ds, "description", description);
+  if (!unit.empty()) attr(ds, "unit", unit);
+}
+
+void write_attr(hid_t obj, const std::string& name, hid_t type, hsize_t n, const void* data,
+                bool scalar) {
+  if (H5Aexists(obj, name.c_str()) > 0) check(H5Adelete(obj, name.c_str()), "attribute " + name);
+  Handle space(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, nullptr), H5Sclose,
+               "dataspace of attribute " + name);
+  Handle a(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+           "attribute " + name);
+  check(H5Awrite(a, type, data), "attribute " + name);
+}
+
+Handle utf8_string_type() {
+  Handle t(H5Tcopy(H5T_C_S1), H5Tclose, "string type");
+  check(H5Tset_size(t, H5T_VARIABLE), "string type");
+  check(H5Tset_cset(t, H5T_CSET_UTF8), "string type");
+  return t;
+}
+
+}  // namespace
+
+#define NGDSIM_H5_WRITE(CTYPE, H5TYPE)                                                          \
+  void write(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,           \
+             const CTYPE* data, const std::string& description, const std::string& unit,        \
+             bool compress) {                                                                   \
+    write_any(parent, name, dims, H5TYPE, data, description, unit, compress);                   \
+  }
+NGDSIM_H5_WRITE(double, H5T_NATIVE_DOUBLE)
+NGDSIM_H5_WRITE(std::int64_t, H5T_NATIVE_INT64)
+NGDSIM_H5_WRITE(std::uint64_t, H5T_NATIVE_UINT64)
+NGDSIM_H5_WRITE(std::int32_t, H5T_NATIVE_INT32)
+NGDSIM_H5_WRITE(std::int8_t, H5T_NATIVE_INT8)
+#undef NGDSIM_H5_WRITE
+
+void write_string(hid_t parent, const std::string& name, const std::string& text,
+                  const std::string& description) {
+  Handle t = utf8_string_type();
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose, "dataspace of " + name);
+  Handle ds(H5Dcreate2(parent, name.c_str(), t, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+            H5Dclose, "dataset " + name);
+  const char* p = text.c_str();
+  check(H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p), name);
+  attr(ds, "description", description);
+}
+
+void attr(hid_t obj, const std::string& name, const std::string& value) {
+  Handle t = utf8_string_type();
+  const char* p = value.c_str();
+  write_attr(obj, name, t, 1, &p, true);
+}
+void attr(hid_t obj, const std::string& name, double value) {
+  write_attr(obj, name, H5T_NATIVE_DOUBLE, 1, &value, true);
+}
+void attr(hid_t obj, const std::string& name, std::int64_t value) {
+  write_attr(obj, name, H5T_NATIVE_INT64, 1, &value, true);
+}
+void attr(hid_t obj, const std::string& name, std::uint64_t value) {
+  write_attr(obj, name, H5T_NATIVE_UINT64, 1, &value, true);
+}
+void attr(hid_t obj, const std::string& name, const std::vector<double>& value) {
+  write_attr(obj, name, H5T_NATIVE_DOUBLE, value.size(), value.data(), false);
+}
+void attr(hid_t obj, const std::string& name, const std::vector<std::int32_t>& value) {
+  write_attr(obj, name, H5T_NATIVE_INT32, value.size(), value.data(), false);
+}
+
+std::string read_string(hid_t parent, const std::string& name) {
+  Handle ds(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "dataset " + name);
+  Handle t = utf8_string_type();
+  char* p = nullptr;
+  check(H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p), name);
+  std::string s = p ? p : "";
+  H5free_memory(p);
+  return s;
+}
+
+std::vector<std::string> describe_attributes(hid_t obj) {
+  std::vector<std::string> lines;
+  std::vector<std::string> names;
+  hsize_t idx = 0;
+  check(H5Aiterate2(
+            obj, H5_INDEX_NAME, H5_ITER_INC, &idx,
+            [](hid_t, const char* n, const H5A_info_t*, void* out) -> herr_t {
+              static_cast<std::vector<std::string>*>(out)->emplace_back(n);
+              return 0;
+            },
+            &names),
+        "attribute list");
+  for (const auto& name : names) {
+    Handle a(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose, "attribute " + name);
+    Handle type(H5Aget_type(a), H5Tclose, "attribute type");
+    Handle space(H5Aget_space(a), H5Sclose, "attribute space");
+    const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space));
+    std::ostringstream o;
+    o << name << " = ";
+    if (H5Tget_class(type) == H5T_STRING) {
+      Handle t = utf8_string_type();
+      char* p = nullptr;
+      check(H5Aread(a, t, &p), name.c_str());
+      o << (p ? p : "");
+      H5free_memory(p);
+    } else {
+      std::vector<double> v(n);
+      check(H5Aread(a, H5T_NATIVE_DOUBLE, v.data()), name);
+      o.precision(6);
+      if (n != 1) o << "[";
+      for (std::size_t k = 0; k < n; ++k) o << (k ? ", " : "") << v[k];
+      if (n != 1) o << "]";
+    }
+    lines.push_back(o.str());
+  }
+  return lines;
+}
+
+}  // namespace ngdsim::h5

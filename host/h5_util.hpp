@@ -1,0 +1,67 @@
+// Thin RAII and typed helpers over the HDF5 C API. Every failing call throws with
+// the name of the object it was writing.
+#pragma once
+
+#include <hdf5.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ngdsim::h5 {
+
+class Handle {
+ public:
+  Handle() = default;
+  Handle(hid_t id, herr_t (*close)(hid_t), const std::string& what);
+  Handle(Handle&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = -1; }
+  Handle& operator=(Handle&& o) noexcept;
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  ~Handle();
+  hid_t id() const { return id_; }
+  operator hid_t() const { return id_; }
+
+ private:
+  hid_t id_ = -1;
+  herr_t (*close_)(hid_t) = nullptr;
+};
+
+void check(herr_t status, const std::string& what);
+
+Handle create_file(const std::string& path);
+Handle open_file(const std::string& path);
+Handle group(hid_t parent, const std::string& path);  // creates missing intermediate groups
+Handle open_group(hid_t parent, const std::string& path);
+
+// Datasets: dims gives the shape; chunked and deflated when `compress`.
+void write(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
+           const double* data, const std::string& description, const std::string& unit = "",
+           bool compress = false);
+void write(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
+           const std::int64_t* data, const std::string& description, const std::string& unit = "",
+           bool compress = false);
+void write(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
+           const std::uint64_t* data, const std::string& description,
+           const std::string& unit = "", bool compress = false);
+void write(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
+           const std::int32_t* data, const std::string& description,
+           const std::string& unit = "", bool compress = false);
+void write(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
+           const std::int8_t* data, const std::string& description, const std::string& unit = "",
+           bool compress = false);
+void write_string(hid_t parent, const std::string& name, const std::string& text,
+                  const std::string& description);
+
+void attr(hid_t obj, const std::string& name, const std::string& value);
+void attr(hid_t obj, const std::string& name, double value);
+void attr(hid_t obj, const std::string& name, std::int64_t value);
+void attr(hid_t obj, const std::string& name, std::uint64_t value);
+void attr(hid_t obj, const std::string& name, const std::vector<double>& value);
+void attr(hid_t obj, const std::string& name, const std::vector<std::int32_t>& value);
+
+std::string read_string(hid_t parent, const std::string& name);
+// Every attribute of an object as "name = value" lines (for `ngdsim info`).
+std::vector<std::string> describe_attributes(hid_t obj);
+
+}  // namespace ngdsim::h5

@@ -1,0 +1,132 @@
+// ngdsim command line: run, list, info (../shared/spec/cli.md).
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <map>
+
+#include "config.hpp"
+#include "h5_util.hpp"
+#include "registry.hpp"
+#include "run.hpp"
+
+namespace {
+
+using namespace ngdsim;
+
+// Flag name -> configuration key, in the order of cli.md.
+const std::vector<std::pair<std::string, std::string>> kRunOptions = {
+    {"--landscape", "landscape"},   {"--optimizer", "optimizer"},
+    {"--alpha0", "alpha0"},         {"--p", "p"},
+    {"--rho", "rho"},               {"--sigma", "sigma"},
+    {"--steps", "steps"},           {"--trajectories", "trajectories"},
+    {"--seed", "seed"},             {"--init", "init"},
+    {"--eps", "eps"},               {"--record", "record"},
+    {"--backend", "backend"},       {"--precision", "precision"},
+    {"--out", "out"},               {"--sample-paths", "sample_paths"},
+    {"--threads", "threads"},       {"--tile", "tile"},
+    {"--divergence-bound", "divergence_bound"},
+};
+
+const std::map<std::string, std::string> kHelp = {
+    {"--landscape", "landscape: product, parabola (see `ngdsim list`)"},
+    {"--optimizer", "optimizer: ngd, gd"},
+    {"--alpha0", "step-size scale alpha0 > 0 (the step of GD when p = 0)"},
+    {"--p", "step-size exponent p >= 0: alpha_k = alpha0/(k+1)^p"},
+    {"--rho", "SAM radius (sam optimizer)"},
+    {"--sigma", "perturbation scale (perturbed optimizer)"},
+    {"--steps", "number of steps K >= 1"},
+    {"--trajectories", "number of trajectories N >= 1"},
+    {"--seed", "random seed (unsigned 64-bit)"},
+    {"--init", "box:LO,HI | normal:MEAN,SIGMA | ball:R@X1,X2,..."},
+    {"--eps", "distance thresholds E1,E2,... (the first is the main one)"},
+    {"--record", "record schedule: log:R | every:S | list:K1,K2,..."},
+    {"--backend", "auto | cpu | cuda"},
+    {"--precision", "double | float"},
+    {"--out", "output HDF5 file (default ngdsim-out.h5)"},
+    {"--sample-paths", "number of whole paths kept for pictures (default 64)"},
+    {"--threads", "CPU threads (0: all cores); never changes the results"},
+    {"--tile", "trajectories per CPU work unit, a multiple of 256; never changes the results"},
+    {"--divergence-bound", "a trajectory with |x_i| beyond this has diverged (default 1e6)"},
+};
+
+int list_command() {
+  std::cout << "landscapes (f = |g|^q):\n";
+  for (const auto& l : landscapes()) {
+    std::cout << "  " << l.name << ": " << l.description << "\n";
+    for (const auto& p : l.params)
+      std::cout << "      param " << p.name << " in " << p.range << " (default " << p.fallback
+                << "): " << p.description << "\n";
+  }
+  std::cout << "optimizers (alpha_k = alpha0/(k+1)^p):\n";
+  for (const auto& o : optimizers())
+    std::cout << "  " << o.name << ": " << o.description << "\n      settings: " << o.settings
+              << "\n";
+  return 0;
+}
+
+int info_command(const std::string& path) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  if (H5Fis_hdf5(path.c_str()) <= 0)
+    throw UsageError("invalid file '" + path + "': not an HDF5 file");
+  auto file = h5::open_file(path);
+  if (H5Lexists(file, "/summary", H5P_DEFAULT) <= 0 ||
+      H5Lexists(file, "/parameters", H5P_DEFAULT) <= 0)
+    throw UsageError("invalid file '" + path + "': not an ngdsim output (no /summary)");
+  auto params = h5::open_group(file, "/parameters");
+  std::cout << "# configuration\n" << h5::read_string(params, "config");
+  std::cout << "# summary\n";
+  auto summary = h5::open_group(file, "/summary");
+  for (const auto& line : h5::describe_attributes(summary)) std::cout << line << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ngdsim: Monte Carlo study of where normalized gradient descent ends up"};
+  app.require_subcommand(1);
+
+  auto* run = app.add_subcommand("run", "run one study");
+  std::map<std::string, std::string> values;
+  for (const auto& [flag, key] : kRunOptions) run->add_option(flag, values[key], kHelp.at(flag));
+  std::vector<std::string> params;
+  run->add_option("--param", params, "landscape parameter KEY=VALUE (repeatable)");
+  std::string config_file;
+  run->add_option("--config", config_file, "TOML configuration file (flags override it)");
+  bool force = false, save_final = false;
+  run->add_flag("--force", force, "overwrite an existing output file");
+  run->add_flag("--save-final", save_final, "store per-trajectory final state");
+
+  app.add_subcommand("list", "landscapes, optimizers, their parameters and ranges");
+  auto* info = app.add_subcommand("info", "the stored configuration and summary of a run");
+  std::string info_path;
+  info->add_option("file", info_path, "an ngdsim HDF5 file")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::cerr << "ngdsim: error: " << e.what() << "\n";
+    return 2;
+  }
+
+  try {
+    if (app.got_subcommand("list")) return list_command();
+    if (app.got_subcommand("info")) return info_command(info_path);
+    Config c;
+    if (!config_file.empty()) load_toml_file(c, config_file);
+    for (const auto& [flag, key] : kRunOptions)
+      if (run->count(flag) > 0) set_option(c, key, values[key]);
+    for (const auto& p : params) set_option(c, "param", p);
+    if (force) c.force = true;
+    if (save_final) c.save_final = true;
+    resolve(c);
+    run_study(c, std::cout, std::cerr);
+    return 0;
+  } catch (const UsageError& e) {
+    std::cerr << "ngdsim: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "ngdsim: failed: " << e.what() << "\n";
+    return 1;
+  }
+}

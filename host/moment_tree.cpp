@@ -1,0 +1,32 @@
+#include "moment_tree.hpp"
+
+namespace ngdsim {
+
+void MomentTree::insert(std::int64_t leaf, std::vector<Moments> data) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  int level = 0;
+  std::int64_t index = leaf;
+  for (;;) {
+    const std::int64_t nodes = (leaves_ + (std::int64_t{1} << level) - 1) >> level;
+    if (nodes == 1) {
+      root_ = std::move(data);
+      return;
+    }
+    const std::int64_t sibling = index ^ 1;
+    if (sibling < nodes) {
+      const auto it = pending_.find({level, sibling});
+      if (it == pending_.end()) {
+        pending_.emplace(std::make_pair(level, index), std::move(data));
+        return;
+      }
+      const bool left = (index & 1) == 0;
+      for (std::size_t i = 0; i < width_; ++i)
+        data[i] = left ? merge(data[i], it->second[i]) : merge(it->second[i], data[i]);
+      pending_.erase(it);
+    }
+    ++level;
+    index >>= 1;
+  }
+}
+
+}  // namespace ngdsim

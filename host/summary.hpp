@@ -1,0 +1,13 @@
+#pragma once
+
+#include <ostream>
+
+#include "config.hpp"
+#include "estimates.hpp"
+
+namespace ngdsim {
+
+// The end-of-run summary of output.md section 4.
+void print_summary(std::ostream& os, const Config& c, const Estimates& e, const std::string& path);
+
+}  // namespace ngdsim

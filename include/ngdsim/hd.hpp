@@ -1,0 +1,39 @@
+// Host/device portability: every header in include/ngdsim is compiled by both
+// the host compiler (CPU path) and nvcc (CUDA kernels), so the math is written once.
+#pragma once
+
+#if defined(__CUDACC__)
+#define NGDSIM_HD __host__ __device__ __forceinline__
+#else
+#define NGDSIM_HD inline __attribute__((always_inline))
+#endif
+
+#include <cmath>
+#include <cstdint>
+
+namespace ngdsim {
+
+// Largest dimension any built-in landscape uses (product n <= 8).
+inline constexpr int kMaxDim = 8;
+
+template <class T>
+NGDSIM_HD T abs_(T v) {
+  return v < T(0) ? -v : v;
+}
+
+template <class T>
+NGDSIM_HD bool is_finite_(T v) {
+  // Written without std::isfinite so the same code compiles on device and is
+  // immune to -ffinite-math style flags: NaN fails both comparisons.
+  return v - v == T(0);
+}
+
+// Parity of the low 8 bits, branch-free so loops over trajectories vectorize.
+NGDSIM_HD unsigned parity8_(unsigned v) {
+  v ^= v >> 4;
+  v ^= v >> 2;
+  v ^= v >> 1;
+  return v & 1u;
+}
+
+}  // namespace ngdsim

@@ -1,0 +1,40 @@
+// What is measured about one trajectory at a recorded step, and its classification
+// (landscapes.md section 6). Evaluated only at recorded steps.
+#pragma once
+
+#include "landscapes/composite.hpp"
+
+namespace ngdsim {
+
+// The continuous quantities of output.md section 1, in a fixed order.
+enum Quantity : int { kF = 0, kPhi, kFlatDistance, kMinDistance, kGradNorm, kNumQuantities };
+
+inline constexpr const char* kQuantityNames[kNumQuantities] = {"f", "phi", "flat_distance",
+                                                               "min_distance", "grad_norm"};
+
+// Outputs by reference (not a returned struct) so the compiler keeps them in
+// registers and the CPU loop of observations over trajectories vectorizes.
+template <class L, class T, int D>
+NGDSIM_HD void observe(const L& land, const T (&x)[D], double& f, double& phi,
+                       double& flat_distance, double& min_distance, double& grad_norm,
+                       int& attractor) {
+  T grad[D];
+  const T g = land.g_grad(x, grad);
+  const T gn = sqrt(squared_norm(grad));
+  f = static_cast<double>(f_of_g(g, land.q));
+  phi = static_cast<double>(land.phi(x));
+  flat_distance = static_cast<double>(land.flat_distance(x, attractor));
+  // |g| / |grad g|: first-order distance to {g = 0}; infinite at a critical point off the set.
+  min_distance = static_cast<double>(abs_(g)) / static_cast<double>(gn);
+  grad_norm = static_cast<double>(grad_f_norm(g, gn, land.q));
+}
+
+// Divergence: a coordinate non-finite or beyond the bound. Written so NaN counts.
+template <class T, int D>
+NGDSIM_HD bool out_of_bounds(const T (&x)[D], T bound) {
+  bool bad = false;
+  for (int i = 0; i < D; ++i) bad |= !(abs_(x[i]) <= bound);
+  return bad;
+}
+
+}  // namespace ngdsim

@@ -1,0 +1,50 @@
+// Normalized gradient descent: x <- x - alpha_k d_k, d_k in N f(x_k), computed as
+// bsign(g) grad g / |grad g| (landscapes.md section 2), never as grad f / |grad f|,
+// which underflows near the minimizer set long before grad g does.
+#pragma once
+
+#include "../landscapes/composite.hpp"
+#include "../random.hpp"
+#include "step_kind.hpp"
+
+namespace ngdsim {
+
+struct Ngd {
+  // Branch-free part, vectorizable across trajectories. The sign at g == 0 is set
+  // to +1 provisionally and the step is flagged for resolve().
+  template <class L, class T, int D>
+  NGDSIM_HD static StepKind direction(const L& land, const T (&x)[D], T (&v)[D]) {
+    T grad[D];
+    const T g = land.g_grad(x, grad);
+    const T n2 = squared_norm(grad);
+    const T s = (g < T(0) ? T(-1) : T(1)) / sqrt(n2);
+    for (int i = 0; i < D; ++i) v[i] = grad[i] * s;
+    // Branch-free so the loop around it vectorizes; a critical point wins over g == 0.
+    const unsigned sign_draw = g == T(0), critical = n2 == T(0);
+    return static_cast<StepKind>((sign_draw & ~critical) | (critical << 1));
+  }
+
+  // The rare part: random Bouligand sign at g == 0, random unit direction where
+  // grad g == 0. Both draw from the trajectory's (seed, i, k) stream.
+  template <class L, class T, int D>
+  NGDSIM_HD static void resolve(StepKind kind, const L& land, const T (&x)[D], T (&v)[D],
+                                RandomKey key) {
+    if (kind == kSignDraw) {
+      key.purpose = Purpose::kBouligandSign;
+      T grad[D];
+      land.g_grad(x, grad);
+      const T s = T(random_sign(key)) / sqrt(squared_norm(grad));
+      for (int i = 0; i < D; ++i) v[i] = grad[i] * s;
+    } else if (kind == kCriticalPoint) {
+      key.purpose = Purpose::kRandomDirection;
+      double z[D];
+      normals(key, z, D);
+      double n2 = 0.0;
+      for (int i = 0; i < D; ++i) n2 += z[i] * z[i];
+      const double inv = 1.0 / sqrt(n2);
+      for (int i = 0; i < D; ++i) v[i] = static_cast<T>(z[i] * inv);
+    }
+  }
+};
+
+}  // namespace ngdsim
