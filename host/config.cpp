@@ -126,9 +126,11 @@ InitDist parse_init(const std::string& spec, int dim) {
     d.a = finite(to_double("init", rest.substr(0, at), allowed));
     if (!(d.a > 0.0)) bad("init", spec, "ball needs a radius R > 0");
     const auto parts = split(rest.substr(at + 1), ',');
-    if (static_cast<int>(parts.size()) != dim)
-      bad("init", spec, "ball needs a center with " + std::to_string(dim) + " coordinates");
-    for (int i = 0; i < dim; ++i) d.center[i] = finite(to_double("init", parts[i], allowed));
+    const int n = static_cast<int>(parts.size());
+    if (dim > 0 ? n != dim : (n < 1 || n > kMaxDim))
+      bad("init", spec,
+          "ball needs a center with " + (dim > 0 ? std::to_string(dim) : "d") + " coordinates");
+    for (int i = 0; i < n; ++i) d.center[i] = finite(to_double("init", parts[i], allowed));
   } else {
     bad("init", spec, allowed);
   }
@@ -172,7 +174,7 @@ void set_option(Config& c, const std::string& key, const std::string& v) {
       bad(key, v, "an unsigned 64-bit integer");
     }
   } else if (key == "init") {
-    parse_init(v, kMaxDim);  // syntax now; the ball's dimension is checked in resolve()
+    parse_init(v, 0);  // syntax now; the ball's dimension is checked in resolve()
     c.init = v;
   } else if (key == "eps") {
     c.eps = parse_eps(v);

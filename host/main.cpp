@@ -87,11 +87,15 @@ int main(int argc, char** argv) {
 
   auto* run = app.add_subcommand("run", "run one study");
   std::map<std::string, std::string> values;
-  for (const auto& [flag, key] : kRunOptions) run->add_option(flag, values[key], kHelp.at(flag));
+  // A flag given twice takes its last value, so scripts can append overrides.
+  for (const auto& [flag, key] : kRunOptions)
+    run->add_option(flag, values[key], kHelp.at(flag))
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   std::vector<std::string> params;
   run->add_option("--param", params, "landscape parameter KEY=VALUE (repeatable)");
   std::string config_file;
-  run->add_option("--config", config_file, "TOML configuration file (flags override it)");
+  run->add_option("--config", config_file, "TOML configuration file (flags override it)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   bool force = false, save_final = false;
   run->add_flag("--force", force, "overwrite an existing output file");
   run->add_flag("--save-final", save_final, "store per-trajectory final state");

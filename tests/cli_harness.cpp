@@ -1,0 +1,128 @@
+#include "cli_harness.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace ngdsim::test {
+
+namespace fs = std::filesystem;
+
+namespace {
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+}  // namespace
+
+std::string fresh_dir(const std::string& name) {
+  // Unique per process and call: ctest runs tests of one binary in parallel.
+  static int counter = 0;
+  const fs::path p = fs::temp_directory_path() /
+                     ("ngdsim-test-" + name + "-" + std::to_string(getpid()) + "-" +
+                      std::to_string(counter++));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p.string();
+}
+
+bool exists(const std::string& path) { return fs::exists(path); }
+
+Result run(const std::string& args, const std::string& dir) {
+  const std::string out = dir + "/.stdout", err = dir + "/.stderr";
+  const std::string cmd = "cd '" + dir + "' && '" NGDSIM_EXE "' " + args + " >'" + out +
+                          "' 2>'" + err + "' </dev/null";
+  const int raw = std::system(cmd.c_str());
+  Result r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
+  fs::remove(out);
+  fs::remove(err);
+  return r;
+}
+
+Array read(hid_t file, const std::string& path) {
+  const hid_t ds = H5Dopen2(file, path.c_str(), H5P_DEFAULT);
+  if (ds < 0) throw std::runtime_error("no dataset " + path);
+  const hid_t space = H5Dget_space(ds);
+  Array a;
+  a.dims.resize(H5Sget_simple_extent_ndims(space));
+  H5Sget_simple_extent_dims(space, a.dims.data(), nullptr);
+  a.data.resize(H5Sget_simple_extent_npoints(space));
+  if (!a.data.empty()) H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.data.data());
+  H5Sclose(space);
+  H5Dclose(ds);
+  return a;
+}
+
+std::vector<unsigned char> read_bytes(hid_t file, const std::string& path) {
+  const hid_t ds = H5Dopen2(file, path.c_str(), H5P_DEFAULT);
+  if (ds < 0) throw std::runtime_error("no dataset " + path);
+  const hid_t type = H5Dget_type(ds);
+  const hid_t space = H5Dget_space(ds);
+  std::vector<unsigned char> bytes(H5Sget_simple_extent_npoints(space) * H5Tget_size(type));
+  if (!bytes.empty()) H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data());
+  H5Sclose(space);
+  H5Tclose(type);
+  H5Dclose(ds);
+  return bytes;
+}
+
+bool has_attr(hid_t obj, const std::string& name) { return H5Aexists(obj, name.c_str()) > 0; }
+
+std::vector<double> attr_doubles(hid_t obj, const std::string& name) {
+  const hid_t a = H5Aopen(obj, name.c_str(), H5P_DEFAULT);
+  if (a < 0) throw std::runtime_error("no attribute " + name);
+  const hid_t space = H5Aget_space(a);
+  std::vector<double> v(H5Sget_simple_extent_npoints(space));
+  H5Aread(a, H5T_NATIVE_DOUBLE, v.data());
+  H5Sclose(space);
+  H5Aclose(a);
+  return v;
+}
+
+std::string attr_string(hid_t obj, const std::string& name) {
+  const hid_t a = H5Aopen(obj, name.c_str(), H5P_DEFAULT);
+  if (a < 0) throw std::runtime_error("no attribute " + name);
+  const hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, H5T_VARIABLE);
+  H5Tset_cset(t, H5T_CSET_UTF8);
+  char* p = nullptr;
+  H5Aread(a, t, &p);
+  std::string s = p ? p : "";
+  H5free_memory(p);
+  H5Tclose(t);
+  H5Aclose(a);
+  return s;
+}
+
+std::vector<std::string> dataset_paths(hid_t file) {
+  // Every link path (hard-linked step/time datasets appear under each owner),
+  // keeping those that open as datasets.
+  struct Visit {
+    hid_t file;
+    std::vector<std::string> paths;
+  } visit{file, {}};
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  H5Lvisit(
+      file, H5_INDEX_NAME, H5_ITER_INC,
+      [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
+        auto* v = static_cast<Visit*>(data);
+        const std::string path = std::string("/") + name;
+        const hid_t ds = H5Dopen2(v->file, path.c_str(), H5P_DEFAULT);
+        if (ds >= 0) {
+          v->paths.push_back(path);
+          H5Dclose(ds);
+        }
+        return 0;
+      },
+      &visit);
+  return visit.paths;
+}
+
+}  // namespace ngdsim::test

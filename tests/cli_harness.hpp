@@ -1,0 +1,33 @@
+// Runs the ngdsim program and reads its HDF5 files back with the HDF5 C API.
+#pragma once
+
+#include <hdf5.h>
+
+#include <string>
+#include <vector>
+
+namespace ngdsim::test {
+
+struct Result {
+  int status;
+  std::string out, err;
+};
+
+// Runs `ngdsim ARGS` (a shell word list) in `dir`.
+Result run(const std::string& args, const std::string& dir);
+std::string fresh_dir(const std::string& name);
+bool exists(const std::string& path);
+
+struct Array {
+  std::vector<hsize_t> dims;
+  std::vector<double> data;  // converted to double
+};
+Array read(hid_t file, const std::string& path);
+std::vector<unsigned char> read_bytes(hid_t file, const std::string& path);
+std::vector<double> attr_doubles(hid_t obj, const std::string& name);
+std::string attr_string(hid_t obj, const std::string& name);
+bool has_attr(hid_t obj, const std::string& name);
+// Every dataset path in the file, depth first (hard links visited once per path).
+std::vector<std::string> dataset_paths(hid_t file);
+
+}  // namespace ngdsim::test

@@ -1,0 +1,176 @@
+// Accumulators against hand-computed values and brute force (output.md sections 1-2).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <random>
+#include <vector>
+
+#include "moment_tree.hpp"
+#include "ngdsim/stats.hpp"
+#include "plan.hpp"
+
+namespace ngdsim {
+namespace {
+
+TEST(Moments, LeafAndChanMergeMatchDirectComputation) {
+  std::mt19937_64 rng(1);
+  std::lognormal_distribution<double> dist(0.0, 2.0);
+  std::vector<double> v(1000);
+  for (auto& x : v) x = dist(rng);
+  std::vector<unsigned char> ok(v.size(), 1);
+  ok[3] = ok[500] = 0;
+  long double sum = 0, n = 0;
+  for (std::size_t i = 0; i < v.size(); ++i)
+    if (ok[i]) sum += v[i], n += 1;
+  const long double mean = sum / n;
+  long double m2 = 0;
+  double lo = INFINITY, hi = -INFINITY;
+  for (std::size_t i = 0; i < v.size(); ++i)
+    if (ok[i]) m2 += (v[i] - mean) * (v[i] - mean), lo = std::min(lo, v[i]), hi = std::max(hi, v[i]);
+  for (int split : {1, 7, 256, 999}) {
+    const Moments a = leaf_moments(v.data(), ok.data(), split);
+    const Moments b = leaf_moments(v.data() + split, ok.data() + split, int(v.size()) - split);
+    const Moments m = merge(a, b);
+    EXPECT_EQ(m.count, 998.0);
+    EXPECT_NEAR(m.mean, double(mean), 1e-12 * double(mean));
+    EXPECT_NEAR(m.m2, double(m2), 1e-10 * double(m2));
+    EXPECT_EQ(m.min, lo);
+    EXPECT_EQ(m.max, hi);
+  }
+}
+
+TEST(Moments, HandComputedSmallCase) {
+  const double v[] = {1.0, 2.0, 3.0, 4.0, 100.0};
+  const unsigned char ok[] = {1, 1, 1, 1, 0};
+  const Moments m = leaf_moments(v, ok, 5);
+  EXPECT_EQ(m.count, 4.0);
+  EXPECT_EQ(m.mean, 2.5);
+  EXPECT_EQ(m.m2, 5.0);
+  EXPECT_DOUBLE_EQ(m.variance(), 5.0 / 3.0);
+  EXPECT_EQ(m.min, 1.0);
+  EXPECT_EQ(m.max, 4.0);
+  const Moments e = leaf_moments(v, ok + 4, 1 - 1);
+  EXPECT_EQ(merge(m, e).mean, m.mean);
+}
+
+TEST(Wilson, MatchesHandComputedIntervals) {
+  struct Case {
+    double k, n, lo, hi;
+  };
+  // 95% Wilson score intervals computed independently from the textbook formula.
+  const Case cases[] = {{0, 10, 0.0, 0.277532799863},
+                        {5, 10, 0.236593090513, 0.763406909487},
+                        {81, 263, 0.255288519878, 0.366209576983},
+                        {20000, 20000, 0.999807963944, 1.0},
+                        {9900, 10000, 0.987853017745, 0.991770663852}};
+  for (const auto& c : cases) {
+    const Interval w = wilson(c.k, c.n);
+    EXPECT_DOUBLE_EQ(w.estimate, c.k / c.n);
+    EXPECT_NEAR(w.low, c.lo, 1e-11);
+    EXPECT_NEAR(w.high, c.hi, 1e-11);
+  }
+}
+
+TEST(LogBins, BinEqualsBruteForceEdgeCount) {
+  std::vector<double> edges(LogBins::kEdges);
+  LogBins::fill_edges(edges.data());
+  auto brute = [&](double v) {
+    return int(std::upper_bound(edges.begin(), edges.end(), v) - edges.begin());
+  };
+  std::vector<double> probes = {0.0, -1.0, NAN, INFINITY, 1e-300, 1e300, 1.0, 0.5, 2.0};
+  for (double e : edges) {
+    probes.push_back(e);
+    probes.push_back(std::nextafter(e, 0.0));
+    probes.push_back(std::nextafter(e, INFINITY));
+  }
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> u(-25.0, 12.0);
+  for (int i = 0; i < 200000; ++i) probes.push_back(std::pow(10.0, u(rng)));
+  for (double v : probes) {
+    const int expect = std::isnan(v) ? 0 : brute(v);
+    ASSERT_EQ(LogBins::bin(edges.data(), v), expect) << v;
+  }
+  EXPECT_EQ(LogBins::kBins, 242);
+  EXPECT_DOUBLE_EQ(edges[0], 1e-20);
+  EXPECT_DOUBLE_EQ(edges[8], 1e-19);
+}
+
+TEST(LogBins, QuantilesWithinOneBinOfTheData) {
+  std::vector<double> edges(LogBins::kEdges);
+  LogBins::fill_edges(edges.data());
+  std::mt19937_64 rng(5);
+  std::lognormal_distribution<double> dist(-3.0, 3.0);
+  std::vector<double> v(100000);
+  std::vector<std::uint64_t> hist(LogBins::kBins, 0);
+  for (auto& x : v) {
+    x = dist(rng);
+    ++hist[LogBins::bin(edges.data(), x)];
+  }
+  std::sort(v.begin(), v.end());
+  const double width = std::pow(10.0, 1.0 / LogBins::kPerDecade);
+  for (double q : {0.05, 0.25, 0.5, 0.75, 0.95}) {
+    const double exact = v[std::size_t(q * v.size())];
+    const double est = histogram_quantile(hist.data(), edges.data(), q, v.front(), v.back());
+    EXPECT_LT(est / exact, width) << q;
+    EXPECT_GT(est / exact, 1.0 / width) << q;
+  }
+  // A point mass: every quantile is the value itself (clamped to [min, max]).
+  std::vector<std::uint64_t> one(LogBins::kBins, 0);
+  one[LogBins::bin(edges.data(), 0.3)] = 10;
+  EXPECT_EQ(histogram_quantile(one.data(), edges.data(), 0.5, 0.3, 0.3), 0.3);
+}
+
+TEST(MomentTree, ResultIndependentOfInsertionOrder) {
+  std::mt19937_64 rng(9);
+  std::normal_distribution<double> dist(1.0, 3.0);
+  const int leaves = 37, width = 3;
+  std::vector<std::vector<Moments>> data(leaves, std::vector<Moments>(width));
+  for (auto& leaf : data)
+    for (auto& m : leaf) {
+      double v[17];
+      unsigned char ok[17];
+      for (int i = 0; i < 17; ++i) v[i] = dist(rng), ok[i] = 1;
+      m = leaf_moments(v, ok, 17);
+    }
+  std::vector<int> order(leaves);
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<Moments> first;
+  for (int trial = 0; trial < 5; ++trial) {
+    MomentTree tree(leaves, width);
+    for (int i : order) tree.insert(i, data[i]);
+    if (trial == 0) {
+      first = tree.root();
+      EXPECT_EQ(first[0].count, 17.0 * leaves);
+    } else {
+      ASSERT_EQ(std::memcmp(first.data(), tree.root().data(), sizeof(Moments) * width), 0);
+    }
+    std::shuffle(order.begin(), order.end(), rng);
+  }
+}
+
+TEST(RecordSchedule, LogEveryAndList) {
+  RecordSpec log;
+  log.kind = RecordSpec::kLog;
+  log.value = 200;
+  const auto s = record_steps(log, 5000);
+  EXPECT_EQ(s.front(), 0);
+  EXPECT_EQ(s.back(), 5000);
+  EXPECT_TRUE(std::is_sorted(s.begin(), s.end()));
+  EXPECT_EQ(std::adjacent_find(s.begin(), s.end()), s.end());
+  EXPECT_GT(s.size(), 100u);
+  EXPECT_LE(s.size(), 200u);
+  RecordSpec every;
+  every.kind = RecordSpec::kEvery;
+  every.value = 3;
+  EXPECT_EQ(record_steps(every, 10), (std::vector<std::int64_t>{0, 3, 6, 9, 10}));
+  RecordSpec list;
+  list.kind = RecordSpec::kList;
+  list.list = {7, 2, 7};
+  EXPECT_EQ(record_steps(list, 10), (std::vector<std::int64_t>{0, 2, 7, 10}));
+}
+
+}  // namespace
+}  // namespace ngdsim
