@@ -38,7 +38,8 @@ inline void bin_tile(const double* __restrict edges, const double* __restrict v,
                      const unsigned char* __restrict ok, int* __restrict bins, int n) {
   for (int j = 0; j < n; ++j) {
     const int b = LogBins::bin(edges, v[j]);
-    bins[j] = ok[j] ? b : LogBins::kBins;
+    const int valid = ok[j] != 0;
+    bins[j] = b * valid + (1 - valid) * LogBins::kBins;  // arithmetic, so it vectorizes
   }
 }
 
@@ -88,9 +89,11 @@ class CpuTile {
       counts.critical[r] += critical;
       for (int l = 0; l < leaves; ++l) {
         const int off = l * kLeafSize, len = std::min(kLeafSize, n - off);
+        const int padded = (len + kLanes - 1) / kLanes * kLanes;
         for (int q = 0; q < kNumQuantities; ++q)
           leaf[l][std::size_t(r) * kNumQuantities + q] =
-              leaf_moments(&values_[std::size_t(q) * cap_ + off], &valid_[std::size_t(q) * cap_ + off], len);
+              leaf_moments(&values_[std::size_t(q) * cap_ + off],
+                           &valid_[std::size_t(q) * cap_ + off], padded);
       }
     }
     for (int l = 0; l < leaves; ++l) tree.insert(first / kLeafSize + l, std::move(leaf[l]));
@@ -166,8 +169,10 @@ class CpuTile {
     static_assert(kNumQuantities == 5, "one output array per quantity");
     observe_tile(land_, x_.data(), vals, vals + cap, vals + 2 * cap, vals + 3 * cap,
                  vals + 4 * cap, attr, n, cap);
-    for (std::size_t q = 0; q < Q; ++q)
+    for (std::size_t q = 0; q < Q; ++q) {
       for (int j = 0; j < n; ++j) ok[q * cap + j] = (div[j] == 0) & is_finite_(vals[q * cap + j]);
+      for (int j = n; j < cap && j % kLanes; ++j) ok[q * cap + j] = 0;  // leaf_moments' padding
+    }
     std::uint64_t diverged = 0;
     for (int j = 0; j < n; ++j) diverged += div[j];
     counts.diverged[r] += diverged;

@@ -15,6 +15,17 @@
 namespace ngdsim {
 namespace {
 
+// leaf_moments over [begin, end), copied into buffers padded as the CPU tile pads them.
+Moments moments_of(const std::vector<double>& v, const std::vector<unsigned char>& ok,
+                   std::size_t begin, std::size_t end) {
+  const std::size_t n = end - begin, padded = (n + kLanes - 1) / kLanes * kLanes;
+  std::vector<double> pv(padded, 123.0);  // garbage past n must not matter
+  std::vector<unsigned char> pok(padded, 0);
+  std::copy(v.begin() + begin, v.begin() + end, pv.begin());
+  std::copy(ok.begin() + begin, ok.begin() + end, pok.begin());
+  return leaf_moments(pv.data(), pok.data(), int(padded));
+}
+
 TEST(Moments, LeafAndChanMergeMatchDirectComputation) {
   std::mt19937_64 rng(1);
   std::lognormal_distribution<double> dist(0.0, 2.0);
@@ -31,8 +42,8 @@ TEST(Moments, LeafAndChanMergeMatchDirectComputation) {
   for (std::size_t i = 0; i < v.size(); ++i)
     if (ok[i]) m2 += (v[i] - mean) * (v[i] - mean), lo = std::min(lo, v[i]), hi = std::max(hi, v[i]);
   for (int split : {1, 7, 256, 999}) {
-    const Moments a = leaf_moments(v.data(), ok.data(), split);
-    const Moments b = leaf_moments(v.data() + split, ok.data() + split, int(v.size()) - split);
+    const Moments a = moments_of(v, ok, 0, split);
+    const Moments b = moments_of(v, ok, split, v.size());
     const Moments m = merge(a, b);
     EXPECT_EQ(m.count, 998.0);
     EXPECT_NEAR(m.mean, double(mean), 1e-12 * double(mean));
@@ -43,16 +54,16 @@ TEST(Moments, LeafAndChanMergeMatchDirectComputation) {
 }
 
 TEST(Moments, HandComputedSmallCase) {
-  const double v[] = {1.0, 2.0, 3.0, 4.0, 100.0};
-  const unsigned char ok[] = {1, 1, 1, 1, 0};
-  const Moments m = leaf_moments(v, ok, 5);
+  const double v[] = {1.0, 2.0, 3.0, 4.0, 100.0, 0.0, 0.0, 0.0};
+  const unsigned char ok[] = {1, 1, 1, 1, 0, 0, 0, 0};
+  const Moments m = leaf_moments(v, ok, 8);
   EXPECT_EQ(m.count, 4.0);
   EXPECT_EQ(m.mean, 2.5);
   EXPECT_EQ(m.m2, 5.0);
   EXPECT_DOUBLE_EQ(m.variance(), 5.0 / 3.0);
   EXPECT_EQ(m.min, 1.0);
   EXPECT_EQ(m.max, 4.0);
-  const Moments e = leaf_moments(v, ok + 4, 1 - 1);
+  const Moments e = leaf_moments(v, ok, 0);
   EXPECT_EQ(merge(m, e).mean, m.mean);
 }
 
@@ -130,10 +141,10 @@ TEST(MomentTree, ResultIndependentOfInsertionOrder) {
   std::vector<std::vector<Moments>> data(leaves, std::vector<Moments>(width));
   for (auto& leaf : data)
     for (auto& m : leaf) {
-      double v[17];
-      unsigned char ok[17];
+      double v[24] = {};
+      unsigned char ok[24] = {};
       for (int i = 0; i < 17; ++i) v[i] = dist(rng), ok[i] = 1;
-      m = leaf_moments(v, ok, 17);
+      m = leaf_moments(v, ok, 24);
     }
   std::vector<int> order(leaves);
   std::iota(order.begin(), order.end(), 0);

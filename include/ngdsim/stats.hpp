@@ -32,7 +32,8 @@ NGDSIM_HD Moments merge(const Moments& a, const Moments& b) {
 }
 
 // Moments of values[0..n) restricted to valid[i] != 0: the leaf of the fixed
-// reduction tree. Two passes (mean, then squared deviations), each summed in
+// reduction tree. Both arrays must be readable up to n rounded up to kLanes, with
+// valid[i] == 0 past n (the CPU tile pads them), so the loops need no bounds test. Two passes (mean, then squared deviations), each summed in
 // kLanes interleaved partial sums combined in a fixed order: the order is part of
 // the definition, and independent lanes let the compiler vectorize without
 // reassociating anything.
@@ -41,23 +42,18 @@ inline constexpr int kLanes = 8;
 NGDSIM_HD Moments leaf_moments(const double* values, const unsigned char* valid, int n) {
   double sum[kLanes] = {}, cnt[kLanes] = {}, lo[kLanes], hi[kLanes];
   for (int l = 0; l < kLanes; ++l) lo[l] = INFINITY, hi[l] = -INFINITY;
-  int i = 0;
-  for (; i + kLanes <= n; i += kLanes)
+  // Plain selects only (no && or branches), so each lane loop vectorizes.
+  for (int i = 0; i < n; i += kLanes)
     for (int l = 0; l < kLanes; ++l) {
       const bool ok = valid[i + l] != 0;
-      const double v = values[i + l];
-      sum[l] += ok ? v : 0.0;
+      const double x = values[i + l];
+      const double v = ok ? x : 0.0;
+      sum[l] += v;
       cnt[l] += ok ? 1.0 : 0.0;
-      lo[l] = ok && v < lo[l] ? v : lo[l];
-      hi[l] = ok && v > hi[l] ? v : hi[l];
+      const double vlo = ok ? v : INFINITY, vhi = ok ? v : -INFINITY;
+      lo[l] = vlo < lo[l] ? vlo : lo[l];
+      hi[l] = vhi > hi[l] ? vhi : hi[l];
     }
-  for (int l = 0; i < n; ++i, ++l) {
-    const bool ok = valid[i] != 0;
-    sum[l] += ok ? values[i] : 0.0;
-    cnt[l] += ok ? 1.0 : 0.0;
-    lo[l] = ok && values[i] < lo[l] ? values[i] : lo[l];
-    hi[l] = ok && values[i] > hi[l] ? values[i] : hi[l];
-  }
   Moments m;
   double total = 0.0;
   for (int l = 0; l < kLanes; ++l) {
@@ -69,16 +65,13 @@ NGDSIM_HD Moments leaf_moments(const double* values, const unsigned char* valid,
   if (m.count == 0.0) return m;
   m.mean = total / m.count;
   double m2[kLanes] = {};
-  i = 0;
-  for (; i + kLanes <= n; i += kLanes)
+  for (int i = 0; i < n; i += kLanes)
     for (int l = 0; l < kLanes; ++l) {
-      const double d = valid[i + l] ? values[i + l] - m.mean : 0.0;
+      const bool ok = valid[i + l] != 0;
+      const double x = values[i + l];
+      const double d = ok ? x - m.mean : 0.0;
       m2[l] += d * d;
     }
-  for (int l = 0; i < n; ++i, ++l) {
-    const double d = valid[i] ? values[i] - m.mean : 0.0;
-    m2[l] += d * d;
-  }
   for (int l = 0; l < kLanes; ++l) m.m2 += m2[l];
   return m;
 }
@@ -119,10 +112,13 @@ struct LogBins {
     const double log10_v = (e2 + log2_1pf) * 0.30102999566398120;
     int c = static_cast<int>((log10_v - kLowDecade) * kPerDecade) + 1;
     c = c < 1 ? 1 : (c > kEdges - 1 ? kEdges - 1 : c);
-    c += (edges[c] <= v) - (edges[c - 1] > v);
-    // Written as selects, not early returns, so a loop of bin() calls vectorizes.
-    c = v >= edges[kEdges - 1] ? kBins - 1 : c;
-    return v >= edges[0] ? c : 0;  // below range, zero, negative or NaN: bin 0
+    c += int(edges[c] <= v) - int(edges[c - 1] > v);
+    // Out of range: bin 0 below 1e-20 (zero, negative and NaN too), the last bin
+    // from 1e10. Integer arithmetic rather than branches or selects, which is what
+    // lets GCC vectorize a loop of bin() calls.
+    const int over = v >= edges[kEdges - 1];
+    const int in = int(v >= edges[0]) & (1 - over);
+    return c * in + over * (kBins - 1);
   }
 };
 

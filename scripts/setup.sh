@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what ngdsim needs, only what is missing (idempotent): Debian packages for
+# the C++ side, PyPI packages for the Python tests and benchmark. The CUDA toolkit
+# is used when nvcc is present; without it the CPU path builds alone.
+set -euo pipefail
+
+packages=(cmake ninja-build g++ pkg-config libhdf5-dev libcli11-dev libtomlplusplus-dev
+          librandom123-dev libgtest-dev python3 python3-pip)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+if ! "$PY" -c "import numpy, h5py, pytest" 2>/dev/null; then
+  echo "setup: installing numpy h5py pytest"
+  "$PY" -m pip install -q numpy h5py pytest 2>/dev/null ||
+    "$PY" -m pip install -q --break-system-packages numpy h5py pytest
+fi
