@@ -48,7 +48,7 @@ def run_ngdsim(exe, N, K, tmp):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--trajectories", type=int, default=100_000)
+    ap.add_argument("--trajectories", type=int, default=1_000_000)
     ap.add_argument("--steps", type=int, default=5000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--exe", default=os.path.join(ROOT, "build", "ngdsim"))

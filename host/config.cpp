@@ -1,10 +1,11 @@
 #include "config.hpp"
 
+#include <toml++/toml.h>
+
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "registry.hpp"
 
@@ -240,7 +241,8 @@ void load_toml_file(Config& c, const std::string& path) {
     const std::string key(k.str());
     if (key == "param") {
       const auto* params = node.as_table();
-      if (!params) throw UsageError("invalid config key 'param' in '" + path + "': expected a table");
+      if (!params)
+        throw UsageError("invalid config key 'param' in '" + path + "': expected a table");
       for (const auto& [pk, pv] : *params) {
         std::string text;
         if (const auto* arr = pv.as_array()) {
@@ -252,7 +254,8 @@ void load_toml_file(Config& c, const std::string& path) {
       }
     } else if (key == "eps" && node.is_array()) {
       std::string text;
-      for (const auto& e : *node.as_array()) text += (text.empty() ? "" : ",") + scalar_text(key, e);
+      for (const auto& e : *node.as_array())
+        text += (text.empty() ? "" : ",") + scalar_text(key, e);
       set_option(c, key, text);
     } else {
       set_option(c, key, scalar_text(key, node));
@@ -270,7 +273,8 @@ void resolve(Config& c) {
     if (k > c.steps)
       bad("record", c.record, "listed steps must lie in 0..K = " + std::to_string(c.steps));
   if (c.backend == "cuda")
-    throw UsageError("invalid backend 'cuda': this build has no CUDA backend yet (allowed: auto, cpu)");
+    throw UsageError(
+        "invalid backend 'cuda': this build has no CUDA backend yet (allowed: auto, cpu)");
 }
 
 std::string to_toml(const Config& c) {
@@ -309,8 +313,9 @@ std::string one_line(const Config& c) {
   std::ostringstream o;
   o << c.landscape;
   for (const auto& [k, v] : resolved_params(c)) o << " " << k << "=" << v;
-  o << ", " << c.optimizer << " alpha_k = " << c.alpha0 << "/(k+1)^" << c.p << ", N = "
-    << c.trajectories << ", K = " << c.steps << ", init " << c.init << ", seed " << c.seed;
+  o << ", " << c.optimizer << " alpha_k = " << c.alpha0 << "/(k+1)^" << c.p
+    << ", N = " << c.trajectories << ", K = " << c.steps << ", init " << c.init << ", seed "
+    << c.seed;
   return o.str();
 }
 

@@ -91,9 +91,8 @@ class CpuTile {
         const int off = l * kLeafSize, len = std::min(kLeafSize, n - off);
         const int padded = (len + kLanes - 1) / kLanes * kLanes;
         for (int q = 0; q < kNumQuantities; ++q)
-          leaf[l][std::size_t(r) * kNumQuantities + q] =
-              leaf_moments(&values_[std::size_t(q) * cap_ + off],
-                           &valid_[std::size_t(q) * cap_ + off], padded);
+          leaf[l][std::size_t(r) * kNumQuantities + q] = leaf_moments(
+              &values_[std::size_t(q) * cap_ + off], &valid_[std::size_t(q) * cap_ + off], padded);
       }
     }
     for (int l = 0; l < leaves; ++l) tree.insert(first / kLeafSize + l, std::move(leaf[l]));
@@ -167,8 +166,8 @@ class CpuTile {
     int* __restrict attr = attractor_.data();
     const unsigned char* __restrict div = diverged_.data();
     static_assert(kNumQuantities == 5, "one output array per quantity");
-    observe_tile(land_, x_.data(), vals, vals + cap, vals + 2 * cap, vals + 3 * cap,
-                 vals + 4 * cap, attr, n, cap);
+    observe_tile(land_, x_.data(), vals, vals + cap, vals + 2 * cap, vals + 3 * cap, vals + 4 * cap,
+                 attr, n, cap);
     for (std::size_t q = 0; q < Q; ++q) {
       for (int j = 0; j < n; ++j) ok[q * cap + j] = (div[j] == 0) & is_finite_(vals[q * cap + j]);
       for (int j = n; j < cap && j % kLanes; ++j) ok[q * cap + j] = 0;  // leaf_moments' padding
@@ -218,7 +217,8 @@ class CpuTile {
     for (; it != ids.end() && *it < first_ + n_; ++it) {
       const auto s = static_cast<std::size_t>(it - ids.begin());
       for (int i = 0; i < D; ++i)
-        out.sample[(std::size_t(r) * out.S + s) * D + i] = static_cast<double>(x(i, int(*it - first_)));
+        out.sample[(std::size_t(r) * out.S + s) * D + i] =
+            static_cast<double>(x(i, int(*it - first_)));
     }
   }
 

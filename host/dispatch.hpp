@@ -19,13 +19,20 @@ void dispatch(const Config& c, F&& f) {
   const int q = param_int(c, "q");
   if (c.landscape == "product") {
     switch (param_int(c, "n")) {
-      case 2: return dispatch_optimizer<T>(c, Product<T, 2>{q}, f);
-      case 3: return dispatch_optimizer<T>(c, Product<T, 3>{q}, f);
-      case 4: return dispatch_optimizer<T>(c, Product<T, 4>{q}, f);
-      case 5: return dispatch_optimizer<T>(c, Product<T, 5>{q}, f);
-      case 6: return dispatch_optimizer<T>(c, Product<T, 6>{q}, f);
-      case 7: return dispatch_optimizer<T>(c, Product<T, 7>{q}, f);
-      case 8: return dispatch_optimizer<T>(c, Product<T, 8>{q}, f);
+      case 2:
+        return dispatch_optimizer<T>(c, Product<T, 2>{q}, f);
+      case 3:
+        return dispatch_optimizer<T>(c, Product<T, 3>{q}, f);
+      case 4:
+        return dispatch_optimizer<T>(c, Product<T, 4>{q}, f);
+      case 5:
+        return dispatch_optimizer<T>(c, Product<T, 5>{q}, f);
+      case 6:
+        return dispatch_optimizer<T>(c, Product<T, 6>{q}, f);
+      case 7:
+        return dispatch_optimizer<T>(c, Product<T, 7>{q}, f);
+      case 8:
+        return dispatch_optimizer<T>(c, Product<T, 8>{q}, f);
     }
   } else if (c.landscape == "parabola") {
     return dispatch_optimizer<T>(c, Parabola<T>{q}, f);

@@ -16,12 +16,12 @@ inline constexpr std::array<double, 5> kQuantileLevels = {0.05, 0.25, 0.5, 0.75,
 struct Estimates {
   std::vector<Interval> p_flat, p_min;  // [E], at step K, over all N (diverged = failure)
   Interval p_diverged;
-  std::vector<Interval> attractor;      // [A]
+  std::vector<Interval> attractor;  // [A]
   std::vector<std::uint64_t> attractor_count;
-  double median[kNumQuantities];        // at K
-  double alpha_last;                    // the last step size applied, alpha_{K-1}
+  double median[kNumQuantities];  // at K
+  double alpha_last;              // the last step size applied, alpha_{K-1}
   double wall_seconds = 0.0;
-  double rate = 0.0;                    // trajectory-steps per second
+  double rate = 0.0;  // trajectory-steps per second
   std::string backend, device;
 };
 

@@ -5,8 +5,7 @@
 
 namespace ngdsim::h5 {
 
-Handle::Handle(hid_t id, herr_t (*close)(hid_t), const std::string& what)
-    : id_(id), close_(close) {
+Handle::Handle(hid_t id, herr_t (*close)(hid_t), const std::string& what) : id_(id), close_(close) {
   if (id < 0) throw std::runtime_error("HDF5: cannot open or create " + what);
 }
 
@@ -53,9 +52,9 @@ Handle open_group(hid_t parent, const std::string& path) {
 
 namespace {
 
-void write_any(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
-               hid_t type, const void* data, const std::string& description,
-               const std::string& unit, bool compress) {
+void write_any(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims, hid_t type,
+               const void* data, const std::string& description, const std::string& unit,
+               bool compress) {
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose,
                "dataspace of " + name);
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "property list");
@@ -95,11 +94,11 @@ Handle utf8_string_type() {
 
 }  // namespace
 
-#define NGDSIM_H5_WRITE(CTYPE, H5TYPE)                                                          \
-  void write(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,           \
-             const CTYPE* data, const std::string& description, const std::string& unit,        \
-             bool compress) {                                                                   \
-    write_any(parent, name, dims, H5TYPE, data, description, unit, compress);                   \
+#define NGDSIM_H5_WRITE(CTYPE, H5TYPE)                                                   \
+  void write(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,    \
+             const CTYPE* data, const std::string& description, const std::string& unit, \
+             bool compress) {                                                            \
+    write_any(parent, name, dims, H5TYPE, data, description, unit, compress);            \
   }
 NGDSIM_H5_WRITE(double, H5T_NATIVE_DOUBLE)
 NGDSIM_H5_WRITE(std::int64_t, H5T_NATIVE_INT64)

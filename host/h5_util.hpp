@@ -42,11 +42,11 @@ void write(hid_t parent, const std::string& name, const std::vector<hsize_t>& di
            const std::int64_t* data, const std::string& description, const std::string& unit = "",
            bool compress = false);
 void write(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
-           const std::uint64_t* data, const std::string& description,
-           const std::string& unit = "", bool compress = false);
+           const std::uint64_t* data, const std::string& description, const std::string& unit = "",
+           bool compress = false);
 void write(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
-           const std::int32_t* data, const std::string& description,
-           const std::string& unit = "", bool compress = false);
+           const std::int32_t* data, const std::string& description, const std::string& unit = "",
+           bool compress = false);
 void write(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
            const std::int8_t* data, const std::string& description, const std::string& unit = "",
            bool compress = false);

@@ -14,15 +14,24 @@ using namespace ngdsim;
 
 // Flag name -> configuration key, in the order of cli.md.
 const std::vector<std::pair<std::string, std::string>> kRunOptions = {
-    {"--landscape", "landscape"},   {"--optimizer", "optimizer"},
-    {"--alpha0", "alpha0"},         {"--p", "p"},
-    {"--rho", "rho"},               {"--sigma", "sigma"},
-    {"--steps", "steps"},           {"--trajectories", "trajectories"},
-    {"--seed", "seed"},             {"--init", "init"},
-    {"--eps", "eps"},               {"--record", "record"},
-    {"--backend", "backend"},       {"--precision", "precision"},
-    {"--out", "out"},               {"--sample-paths", "sample_paths"},
-    {"--threads", "threads"},       {"--tile", "tile"},
+    {"--landscape", "landscape"},
+    {"--optimizer", "optimizer"},
+    {"--alpha0", "alpha0"},
+    {"--p", "p"},
+    {"--rho", "rho"},
+    {"--sigma", "sigma"},
+    {"--steps", "steps"},
+    {"--trajectories", "trajectories"},
+    {"--seed", "seed"},
+    {"--init", "init"},
+    {"--eps", "eps"},
+    {"--record", "record"},
+    {"--backend", "backend"},
+    {"--precision", "precision"},
+    {"--out", "out"},
+    {"--sample-paths", "sample_paths"},
+    {"--threads", "threads"},
+    {"--tile", "tile"},
     {"--divergence-bound", "divergence_bound"},
 };
 

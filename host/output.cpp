@@ -13,8 +13,7 @@ using h5::attr;
 using h5::Handle;
 
 const char* kQuantityDescriptions[kNumQuantities] = {
-    "f(x) = |g(x)|^q, the loss",
-    "phi(x), the landscape's implicit regularizer",
+    "f(x) = |g(x)|^q, the loss", "phi(x), the landscape's implicit regularizer",
     "Euclidean distance to the nearest flat global minimum",
     "min_distance(x) = |g(x)| / |grad g(x)|, first-order distance to the global minima",
     "|grad f(x)| = q |g|^(q-1) |grad g| (zero subgradient at g = 0 when q = 1)"};

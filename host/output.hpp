@@ -12,7 +12,7 @@ namespace ngdsim {
 
 inline constexpr const char* kVersion = "0.1.0";
 
-void write_output(const std::string& path, const Config& c, const Plan& plan,
-                  const Statistics& s, const Estimates& e);
+void write_output(const std::string& path, const Config& c, const Plan& plan, const Statistics& s,
+                  const Estimates& e);
 
 }  // namespace ngdsim

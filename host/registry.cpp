@@ -1,13 +1,13 @@
 #include "registry.hpp"
-#include "dispatch.hpp"
 
 #include "config.hpp"
+#include "dispatch.hpp"
 
 namespace ngdsim {
 namespace {
 
-int int_param(const std::map<std::string, std::string>& given, const ParamInfo& p, int lo,
-              int hi, const std::string& landscape) {
+int int_param(const std::map<std::string, std::string>& given, const ParamInfo& p, int lo, int hi,
+              const std::string& landscape) {
   const auto it = given.find(p.name);
   const std::string text = it == given.end() ? p.fallback : it->second;
   std::size_t used = 0;
@@ -32,8 +32,8 @@ void reject_unknown(const std::map<std::string, std::string>& given, const Lands
       names += (names.empty() ? "" : ", ") + p.name;
     }
     if (!known)
-      throw UsageError("unknown param '" + k + "' for landscape " + info.name + " (allowed: " +
-                       names + ")");
+      throw UsageError("unknown param '" + k + "' for landscape " + info.name +
+                       " (allowed: " + names + ")");
   }
 }
 
@@ -54,10 +54,8 @@ const std::vector<LandscapeInfo>& landscapes() {
       int_param(g, info.params[1], 1, 2, info.name);
       return int_param(g, info.params[0], 2, 8, info.name);
     };
-    LandscapeInfo parabola{"parabola",
-                           "g = y - x^2; flat minimum at the origin (paper Example 4.2)",
-                           {kQ},
-                           {}};
+    LandscapeInfo parabola{
+        "parabola", "g = y - x^2; flat minimum at the origin (paper Example 4.2)", {kQ}, {}};
     parabola.check_params = [info = parabola](const std::map<std::string, std::string>& g) {
       reject_unknown(g, info);
       int_param(g, info.params[0], 1, 2, info.name);

@@ -4,8 +4,8 @@
 
 #include <chrono>
 #include <csignal>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -52,7 +52,9 @@ class TempFile {
   void commit(const std::string& final_path) {
     std::error_code ec;
     fs::rename(path_, final_path, ec);
-    if (ec) throw std::runtime_error("cannot rename " + path_ + " to " + final_path + ": " + ec.message());
+    if (ec)
+      throw std::runtime_error("cannot rename " + path_ + " to " + final_path + ": " +
+                               ec.message());
     committed_ = true;
   }
 
@@ -65,13 +67,13 @@ class TempFile {
 
 void run_study(const Config& c, std::ostream& out, std::ostream& log) {
   if (fs::exists(c.out) && !c.force)
-    throw UsageError("invalid out '" + c.out +
-                     "': the file exists (pass --force to overwrite it)");
+    throw UsageError("invalid out '" + c.out + "': the file exists (pass --force to overwrite it)");
   TempFile temp(c.out);
 
   const Plan plan = make_plan(c);
   log << "ngdsim: " << one_line(c) << "\n";
-  log << "ngdsim: backend cpu (" << (c.backend == "auto" ? "auto: no CUDA backend in this build" : "requested")
+  log << "ngdsim: backend cpu ("
+      << (c.backend == "auto" ? "auto: no CUDA backend in this build" : "requested")
       << "), precision " << c.precision << ", " << plan.records() << " recorded steps\n";
 
   const auto t0 = std::chrono::steady_clock::now();

@@ -9,7 +9,12 @@
 
 namespace ngdsim {
 
-enum FinalClass : std::int8_t { kClassFlat = 0, kClassMinNotFlat = 1, kClassNeither = 2, kClassDiverged = 3 };
+enum FinalClass : std::int8_t {
+  kClassFlat = 0,
+  kClassMinNotFlat = 1,
+  kClassNeither = 2,
+  kClassDiverged = 3
+};
 
 struct Statistics {
   int R = 0, E = 0, A = 0, S = 0, d = 0;
@@ -27,10 +32,10 @@ struct Statistics {
   std::vector<std::uint64_t> critical;    // [R] random directions at critical points of g
   std::vector<double> sample;             // [R][S][d]
   // Optional per-trajectory output.
-  std::vector<double> final_position;     // [N][d]
-  std::vector<std::int8_t> final_class;   // [N]
+  std::vector<double> final_position;         // [N][d]
+  std::vector<std::int8_t> final_class;       // [N]
   std::vector<std::int32_t> final_attractor;  // [N], -1 unless flat(eps_main)
-  std::vector<std::int64_t> last_entry;   // [N], step, -1 if not inside at K
+  std::vector<std::int64_t> last_entry;       // [N], step, -1 if not inside at K
 
   void allocate(int records, int eps, int attractors, int samples, int dim);
   // Adds every integer count of o (exact, order-independent).

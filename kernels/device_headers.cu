@@ -35,8 +35,10 @@ __global__ void smoke_step(L land, InitDist init, std::uint64_t seed, const doub
   bins[i] = LogBins::bin(edges, q[kF]) + attractor;
 }
 
-template __global__ void smoke_step<Product<double, 2>, Ngd, double>(
-    Product<double, 2>, InitDist, std::uint64_t, const double*, const double*, int, double*, int*);
+template __global__ void smoke_step<Product<double, 2>, Ngd, double>(Product<double, 2>, InitDist,
+                                                                     std::uint64_t, const double*,
+                                                                     const double*, int, double*,
+                                                                     int*);
 template __global__ void smoke_step<Parabola<float>, Gd, float>(Parabola<float>, InitDist,
                                                                 std::uint64_t, const double*,
                                                                 const double*, int, float*, int*);

@@ -25,9 +25,9 @@ std::string slurp(const std::string& path) {
 std::string fresh_dir(const std::string& name) {
   // Unique per process and call: ctest runs tests of one binary in parallel.
   static int counter = 0;
-  const fs::path p = fs::temp_directory_path() /
-                     ("ngdsim-test-" + name + "-" + std::to_string(getpid()) + "-" +
-                      std::to_string(counter++));
+  const fs::path p =
+      fs::temp_directory_path() /
+      ("ngdsim-test-" + name + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
   fs::remove_all(p);
   fs::create_directories(p);
   return p.string();
@@ -37,8 +37,8 @@ bool exists(const std::string& path) { return fs::exists(path); }
 
 Result run(const std::string& args, const std::string& dir) {
   const std::string out = dir + "/.stdout", err = dir + "/.stderr";
-  const std::string cmd = "cd '" + dir + "' && '" NGDSIM_EXE "' " + args + " >'" + out +
-                          "' 2>'" + err + "' </dev/null";
+  const std::string cmd =
+      "cd '" + dir + "' && '" NGDSIM_EXE "' " + args + " >'" + out + "' 2>'" + err + "' </dev/null";
   const int raw = std::system(cmd.c_str());
   Result r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
   fs::remove(out);

@@ -49,8 +49,7 @@ void check_gradient(const L& land) {
           std::copy(x, x + D, xm2);
       xp[i] += h, xm[i] -= h, xp2[i] += 2 * h, xm2[i] -= 2 * h;
       const double fd =
-          (-f_at(land, xp2) + 8 * f_at(land, xp) - 8 * f_at(land, xm) + f_at(land, xm2)) /
-          (12 * h);
+          (-f_at(land, xp2) + 8 * f_at(land, xp) - 8 * f_at(land, xm) + f_at(land, xm2)) / (12 * h);
       err = std::max(err, std::abs(fd - v[i]));
       scale = std::max(scale, std::abs(v[i]));
     }

@@ -20,9 +20,10 @@ class OutputFile : public testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = fresh_dir("output");
-    result_ = run("run --trajectories 3000 --steps 300 --record log:50 --save-final "
-                  "--sample-paths 16 --eps 0.1,0.01 --seed 5 --out a.h5",
-                  dir_);
+    result_ =
+        run("run --trajectories 3000 --steps 300 --record log:50 --save-final "
+            "--sample-paths 16 --eps 0.1,0.01 --seed 5 --out a.h5",
+            dir_);
     ASSERT_EQ(result_.status, 0) << result_.err;
     file_ = H5Fopen((dir_ + "/a.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
     ASSERT_GE(file_, 0);
@@ -129,8 +130,8 @@ TEST_F(OutputFile, ObservablesHaveTheirShapesAndAxes) {
   }
   for (const char* n : {"flat_count", "flat_fraction", "min_count", "min_fraction"})
     EXPECT_EQ(read(file_, std::string("/observables/") + n + "/value").dims, (Dims{R, kE})) << n;
-  for (const char* n : {"diverged_count", "survival", "last_entry_count", "sign_draws",
-                        "critical_points", "alpha"})
+  for (const char* n :
+       {"diverged_count", "survival", "last_entry_count", "sign_draws", "critical_points", "alpha"})
     EXPECT_EQ(read(file_, std::string("/observables/") + n + "/value").dims, Dims{R}) << n;
   EXPECT_EQ(read(file_, "/observables/attractor_count/value").dims, (Dims{R, kA}));
   EXPECT_EQ(read(file_, "/observables/histogram_edges").dims, Dims{241});
@@ -182,8 +183,8 @@ TEST_F(OutputFile, EveryDatasetIsDescribed) {
 TEST_F(OutputFile, SummaryMatchesWhatTheRunPrinted) {
   const hid_t s = H5Gopen2(file_, "/summary", H5P_DEFAULT);
   for (const char* a : {"eps", "p_flat", "p_flat_low", "p_flat_high", "p_min", "p_min_low",
-                        "p_min_high", "p_diverged", "trajectories", "steps", "seed",
-                        "wall_seconds", "trajectory_steps_per_second", "backend", "device"})
+                        "p_min_high", "p_diverged", "trajectories", "steps", "seed", "wall_seconds",
+                        "trajectory_steps_per_second", "backend", "device"})
     EXPECT_TRUE(has_attr(s, a)) << a;
   EXPECT_EQ(attr_string(s, "backend"), "cpu");
   const auto pf = attr_doubles(s, "p_flat"), pfl = attr_doubles(s, "p_flat_low"),
@@ -191,7 +192,8 @@ TEST_F(OutputFile, SummaryMatchesWhatTheRunPrinted) {
   ASSERT_EQ(pf.size(), 2u);
   const std::regex line(R"(P\((flat|min), ([0-9.e-]+)\)\s+= ([0-9.]+)\s+\[([0-9.]+), ([0-9.]+)\])");
   int matched = 0;
-  for (std::sregex_iterator it(result_.out.begin(), result_.out.end(), line), end; it != end; ++it) {
+  for (std::sregex_iterator it(result_.out.begin(), result_.out.end(), line), end; it != end;
+       ++it) {
     const auto& m = *it;
     const int e = std::stod(m[2]) == 0.1 ? 0 : 1;
     const bool flat = m[1] == "flat";
@@ -237,7 +239,8 @@ TEST(Determinism, AlsoForFloatAndGradientDescent) {
 
 TEST(Interrupt, LeavesNoFileThatLooksComplete) {
   const std::string dir = fresh_dir("interrupt");
-  const std::string cmd = "cd '" + dir + "' && ('" NGDSIM_EXE
+  const std::string cmd = "cd '" + dir +
+                          "' && ('" NGDSIM_EXE
                           "' run --trajectories 2000000 --steps 100000 --out big.h5 "
                           ">/dev/null 2>&1 & pid=$!; sleep 1; kill -INT $pid; wait $pid); "
                           "ls | grep -c h5";

@@ -16,9 +16,8 @@ struct Estimate {
 
 Estimate study(const std::string& name, const std::string& args) {
   const std::string dir = fresh_dir("science-" + name);
-  const Result r = run("run --trajectories 20000 --steps 5000 --eps 0.1,0.01 " + args +
-                           " --out s.h5",
-                       dir);
+  const Result r =
+      run("run --trajectories 20000 --steps 5000 --eps 0.1,0.01 " + args + " --out s.h5", dir);
   EXPECT_EQ(r.status, 0) << r.err;
   std::cout << r.out;
   const hid_t f = H5Fopen((dir + "/s.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);

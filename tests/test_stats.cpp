@@ -40,7 +40,8 @@ TEST(Moments, LeafAndChanMergeMatchDirectComputation) {
   long double m2 = 0;
   double lo = INFINITY, hi = -INFINITY;
   for (std::size_t i = 0; i < v.size(); ++i)
-    if (ok[i]) m2 += (v[i] - mean) * (v[i] - mean), lo = std::min(lo, v[i]), hi = std::max(hi, v[i]);
+    if (ok[i])
+      m2 += (v[i] - mean) * (v[i] - mean), lo = std::min(lo, v[i]), hi = std::max(hi, v[i]);
   for (int split : {1, 7, 256, 999}) {
     const Moments a = moments_of(v, ok, 0, split);
     const Moments b = moments_of(v, ok, split, v.size());

@@ -9,8 +9,8 @@ enum class InitKind : int { kBox = 0, kNormal = 1, kBall = 2 };
 
 struct InitDist {
   InitKind kind = InitKind::kBox;
-  double a = -2.0;  // box: lo;  normal: mean;  ball: radius
-  double b = 2.0;   // box: hi;  normal: sigma
+  double a = -2.0;              // box: lo;  normal: mean;  ball: radius
+  double b = 2.0;               // box: hi;  normal: sigma
   double center[kMaxDim] = {};  // ball only
 };
 

@@ -10,10 +10,10 @@
 namespace ngdsim {
 
 enum class Purpose : std::uint32_t {
-  kInit = 1,            // starting point
-  kBouligandSign = 2,   // sign at g == 0 exactly
-  kRandomDirection = 3, // direction at a critical point of g
-  kPerturbation = 4,    // perturbed GD noise
+  kInit = 1,             // starting point
+  kBouligandSign = 2,    // sign at g == 0 exactly
+  kRandomDirection = 3,  // direction at a critical point of g
+  kPerturbation = 4,     // perturbed GD noise
 };
 
 struct RandomKey {

@@ -33,10 +33,10 @@ NGDSIM_HD Moments merge(const Moments& a, const Moments& b) {
 
 // Moments of values[0..n) restricted to valid[i] != 0: the leaf of the fixed
 // reduction tree. Both arrays must be readable up to n rounded up to kLanes, with
-// valid[i] == 0 past n (the CPU tile pads them), so the loops need no bounds test. Two passes (mean, then squared deviations), each summed in
-// kLanes interleaved partial sums combined in a fixed order: the order is part of
-// the definition, and independent lanes let the compiler vectorize without
-// reassociating anything.
+// valid[i] == 0 past n (the CPU tile pads them), so the loops need no bounds test. Two passes
+// (mean, then squared deviations), each summed in kLanes interleaved partial sums combined in a
+// fixed order: the order is part of the definition, and independent lanes let the compiler
+// vectorize without reassociating anything.
 inline constexpr int kLanes = 8;
 
 NGDSIM_HD Moments leaf_moments(const double* values, const unsigned char* valid, int n) {
