@@ -35,6 +35,8 @@ std::string fresh_dir(const std::string& name) {
 
 bool exists(const std::string& path) { return fs::exists(path); }
 
+void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
 Result run(const std::string& args, const std::string& dir) {
   const std::string out = dir + "/.stdout", err = dir + "/.stderr";
   const std::string cmd =

@@ -17,6 +17,7 @@ struct Result {
 Result run(const std::string& args, const std::string& dir);
 std::string fresh_dir(const std::string& name);
 bool exists(const std::string& path);
+void write_file(const std::string& path, const std::string& text);
 
 struct Array {
   std::vector<hsize_t> dims;

@@ -57,11 +57,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(Cli, MalformedTomlReportsItsLine) {
   const std::string dir = fresh_dir("toml");
-  {
-    FILE* f = std::fopen((dir + "/bad.toml").c_str(), "w");
-    std::fputs("steps = 10\ntrajectories = 256\nalpha0 = [1,\n", f);
-    std::fclose(f);
-  }
+  write_file(dir + "/bad.toml", "steps = 10\ntrajectories = 256\nalpha0 = [1,\n");
   const Result r = run("run --config bad.toml --out out.h5", dir);
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("malformed TOML"), std::string::npos) << r.err;
@@ -71,11 +67,7 @@ TEST(Cli, MalformedTomlReportsItsLine) {
 
 TEST(Cli, TomlValuesAreValidatedToo) {
   const std::string dir = fresh_dir("toml-value");
-  {
-    FILE* f = std::fopen((dir + "/c.toml").c_str(), "w");
-    std::fputs("steps = 10\ntrajectories = -3\n", f);
-    std::fclose(f);
-  }
+  write_file(dir + "/c.toml", "steps = 10\ntrajectories = -3\n");
   const Result r = run("run --config c.toml --out out.h5", dir);
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("trajectories '-3'"), std::string::npos) << r.err;
@@ -96,11 +88,8 @@ TEST(Cli, ExistingOutputNeedsForce) {
 
 TEST(Cli, FlagsOverrideTheConfigFile) {
   const std::string dir = fresh_dir("override");
-  {
-    FILE* f = std::fopen((dir + "/c.toml").c_str(), "w");
-    std::fputs("steps = 10\ntrajectories = 300\noptimizer = \"gd\"\nalpha0 = 0.01\n", f);
-    std::fclose(f);
-  }
+  write_file(dir + "/c.toml",
+             "steps = 10\ntrajectories = 300\noptimizer = \"gd\"\nalpha0 = 0.01\n");
   const Result r = run("run --config c.toml --trajectories 512 --out out.h5", dir);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("gd alpha_k = 0.01"), std::string::npos) << r.out;
