@@ -1,6 +1,8 @@
 // Compiles every include/ngdsim header for the device and instantiates the
 // per-trajectory step and observation, so the CUDA build of the shared math is
 // checked from the first commit (the full kernels build on this).
+#include <cub/block/block_reduce.cuh>
+
 #include "ngdsim/init.hpp"
 #include "ngdsim/landscapes/parabola.hpp"
 #include "ngdsim/landscapes/product.hpp"
@@ -33,6 +35,11 @@ __global__ void smoke_step(L land, InitDist init, std::uint64_t seed, const doub
   observe(land, x, q[kF], q[kPhi], q[kFlatDistance], q[kMinDistance], q[kGradNorm], attractor);
   out[i] = static_cast<T>(q[kFlatDistance]) + (out_of_bounds(x, T(1e6)) ? T(1) : T(0));
   bins[i] = LogBins::bin(edges, q[kF]) + attractor;
+  // CUB block reductions are how the kernels will reduce statistics per block.
+  using Reduce = cub::BlockReduce<int, 128>;
+  __shared__ typename Reduce::TempStorage temp;
+  const int flat = Reduce(temp).Sum(q[kFlatDistance] <= 0.1 ? 1 : 0);
+  if (threadIdx.x == 0) bins[blockIdx.x] += flat;
 }
 
 template __global__ void smoke_step<Product<double, 2>, Ngd, double>(Product<double, 2>, InitDist,

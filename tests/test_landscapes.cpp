@@ -6,6 +6,7 @@
 #include <random>
 #include <vector>
 
+#include "ngdsim/init.hpp"
 #include "ngdsim/landscapes/parabola.hpp"
 #include "ngdsim/landscapes/product.hpp"
 #include "ngdsim/observe.hpp"
@@ -296,6 +297,48 @@ TEST(Observe, MinDistanceAndGradNorm) {
   EXPECT_DOUBLE_EQ(gn, 2.0 * std::sqrt(5.0));
   EXPECT_DOUBLE_EQ(flat, 1.0);
   EXPECT_EQ(a, 0);
+}
+
+}  // namespace
+}  // namespace ngdsim
+
+namespace ngdsim {
+namespace {
+
+// Initial distributions: a pure function of (seed, trajectory), with the right law.
+TEST(Init, BoxNormalAndBall) {
+  InitDist box;
+  box.a = -2.0, box.b = 3.0;
+  InitDist normal;
+  normal.kind = InitKind::kNormal, normal.a = 1.0, normal.b = 0.5;
+  InitDist ball;
+  ball.kind = InitKind::kBall, ball.a = 0.25, ball.center[0] = 1.0, ball.center[1] = -1.0,
+  ball.center[2] = 2.0;
+  const int n = 200000;
+  double box_sum = 0, nsum = 0, nsq = 0, inner = 0;
+  for (int i = 0; i < n; ++i) {
+    double b[2], z[3], w[3];
+    initial_point<2>(box, 9, i, b);
+    ASSERT_TRUE(b[0] >= -2.0 && b[0] < 3.0 && b[1] >= -2.0 && b[1] < 3.0);
+    box_sum += b[0] + b[1];
+    initial_point<3>(normal, 9, i, z);
+    nsum += z[0] + z[1] + z[2];
+    nsq += (z[0] - 1) * (z[0] - 1);
+    initial_point<3>(ball, 9, i, w);
+    const double r2 = (w[0] - 1) * (w[0] - 1) + (w[1] + 1) * (w[1] + 1) + (w[2] - 2) * (w[2] - 2);
+    ASSERT_LE(r2, 0.25 * 0.25 * (1 + 1e-12));
+    inner += r2 <= 0.125 * 0.125;  // uniform in 3-D: (1/2)^3 of the volume
+  }
+  EXPECT_NEAR(box_sum / (2 * n), 0.5, 0.01);
+  EXPECT_NEAR(nsum / (3 * n), 1.0, 0.005);
+  EXPECT_NEAR(nsq / n, 0.25, 0.005);
+  EXPECT_NEAR(inner / n, 0.125, 0.003);
+  double a[2], b[2];
+  initial_point<2>(box, 9, 12345, a);
+  initial_point<2>(box, 9, 12345, b);
+  EXPECT_EQ(a[0], b[0]);
+  initial_point<2>(box, 10, 12345, b);
+  EXPECT_NE(a[0], b[0]);
 }
 
 }  // namespace
