@@ -72,7 +72,7 @@ std::vector<double> parse_eps(const std::string& spec) {
     if (!(e > 0.0) || !std::isfinite(e)) bad("eps", spec, allowed);
     eps.push_back(e);
   }
-  if (eps.empty()) bad("eps", spec, allowed);
+  if (eps.empty() || eps.size() > kMaxEps) bad("eps", spec, allowed + ", at most 16 of them");
   return eps;
 }
 
@@ -205,6 +205,12 @@ void set_option(Config& c, const std::string& key, const std::string& v) {
     const std::string allowed = "a positive multiple of " + std::to_string(kLeafSize);
     c.tile = to_int(key, v, allowed);
     if (c.tile < 1 || c.tile % kLeafSize != 0) bad(key, v, allowed);
+  } else if (key == "chunk") {
+    const std::string allowed = "0 (automatic) or 256 times a power of two";
+    c.chunk = to_int(key, v, allowed);
+    const std::int64_t leaves = c.chunk / kLeafSize;
+    if (c.chunk < 0 || c.chunk % kLeafSize != 0 || (leaves & (leaves - 1)) != 0)
+      bad(key, v, allowed);
   } else if (key == "divergence_bound") {
     c.divergence_bound = to_double(key, v, "a finite number > 0");
     if (!(c.divergence_bound > 0.0) || !std::isfinite(c.divergence_bound))
@@ -272,9 +278,6 @@ void resolve(Config& c) {
   for (auto k : c.record_spec.list)
     if (k > c.steps)
       bad("record", c.record, "listed steps must lie in 0..K = " + std::to_string(c.steps));
-  if (c.backend == "cuda")
-    throw UsageError(
-        "invalid backend 'cuda': this build has no CUDA backend yet (allowed: auto, cpu)");
 }
 
 std::string to_toml(const Config& c) {

@@ -45,6 +45,8 @@ struct Config {
   // CPU scheduling; they never change the statistics (tests check that).
   std::int64_t threads = 0;  // 0: OpenMP's default
   std::int64_t tile = 1024;  // trajectories per work unit, a multiple of kLeafSize
+  // CUDA scheduling: trajectories per chunk (256 * 2^m), 0 = sized from free memory.
+  std::int64_t chunk = 0;
   double divergence_bound = 1e6;
 
   // Derived by resolve().

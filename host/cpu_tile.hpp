@@ -95,7 +95,7 @@ class CpuTile {
               &values_[std::size_t(q) * cap_ + off], &valid_[std::size_t(q) * cap_ + off], padded);
       }
     }
-    for (int l = 0; l < leaves; ++l) tree.insert(first / kLeafSize + l, std::move(leaf[l]));
+    for (int l = 0; l < leaves; ++l) tree.insert(0, first / kLeafSize + l, std::move(leaf[l]));
     progress += static_cast<std::int64_t>(n) * c_.steps;
   }
 

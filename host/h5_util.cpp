@@ -1,5 +1,6 @@
 #include "h5_util.hpp"
 
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 
@@ -53,22 +54,14 @@ Handle open_group(hid_t parent, const std::string& path) {
 namespace {
 
 void write_any(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims, hid_t type,
-               const void* data, const std::string& description, const std::string& unit,
-               bool compress) {
+               const void* data, const std::string& description, const std::string& unit) {
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose,
                "dataspace of " + name);
-  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "property list");
   hsize_t total = 1;
   for (auto d : dims) total *= d;
-  if (compress && total > 0) {
-    std::vector<hsize_t> chunk(dims);
-    chunk[0] = std::min<hsize_t>(dims[0], 65536);
-    check(H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data()), name);
-    check(H5Pset_deflate(dcpl, 4), name);
-  }
   Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose, "property list");
   check(H5Pset_create_intermediate_group(lcpl, 1), name);
-  Handle ds(H5Dcreate2(parent, name.c_str(), type, space, lcpl, dcpl, H5P_DEFAULT), H5Dclose,
+  Handle ds(H5Dcreate2(parent, name.c_str(), type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
             "dataset " + name);
   if (total > 0) check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), name);
   attr(ds, "description", description);
@@ -94,11 +87,10 @@ Handle utf8_string_type() {
 
 }  // namespace
 
-#define NGDSIM_H5_WRITE(CTYPE, H5TYPE)                                                   \
-  void write(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,    \
-             const CTYPE* data, const std::string& description, const std::string& unit, \
-             bool compress) {                                                            \
-    write_any(parent, name, dims, H5TYPE, data, description, unit, compress);            \
+#define NGDSIM_H5_WRITE(CTYPE, H5TYPE)                                                     \
+  void write(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,      \
+             const CTYPE* data, const std::string& description, const std::string& unit) { \
+    write_any(parent, name, dims, H5TYPE, data, description, unit);                        \
   }
 NGDSIM_H5_WRITE(double, H5T_NATIVE_DOUBLE)
 NGDSIM_H5_WRITE(std::int64_t, H5T_NATIVE_INT64)
@@ -106,6 +98,37 @@ NGDSIM_H5_WRITE(std::uint64_t, H5T_NATIVE_UINT64)
 NGDSIM_H5_WRITE(std::int32_t, H5T_NATIVE_INT32)
 NGDSIM_H5_WRITE(std::int8_t, H5T_NATIVE_INT8)
 #undef NGDSIM_H5_WRITE
+
+Handle create(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims, hid_t type,
+              const std::string& description, const std::string& unit) {
+  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose,
+               "dataspace of " + name);
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "property list");
+  std::vector<hsize_t> chunk(dims);
+  chunk[0] = std::max<hsize_t>(1, std::min<hsize_t>(dims[0], 65536));
+  check(H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data()), name);
+  check(H5Pset_deflate(dcpl, 4), name);
+  Handle ds(H5Dcreate2(parent, name.c_str(), type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose,
+            "dataset " + name);
+  attr(ds, "description", description);
+  if (!unit.empty()) attr(ds, "unit", unit);
+  return ds;
+}
+
+void write_rows(hid_t dataset, hsize_t first, hsize_t count, hid_t type, const void* data) {
+  if (count == 0) return;
+  Handle file_space(H5Dget_space(dataset), H5Sclose, "dataspace");
+  const int rank = H5Sget_simple_extent_ndims(file_space);
+  std::vector<hsize_t> dims(rank), start(rank, 0);
+  H5Sget_simple_extent_dims(file_space, dims.data(), nullptr);
+  start[0] = first;
+  dims[0] = count;
+  check(
+      H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start.data(), nullptr, dims.data(), nullptr),
+      "hyperslab");
+  Handle mem(H5Screate_simple(rank, dims.data(), nullptr), H5Sclose, "memory dataspace");
+  check(H5Dwrite(dataset, type, mem, file_space, H5P_DEFAULT, data), "rows of /final");
+}
 
 void write_string(hid_t parent, const std::string& name, const std::string& text,
                   const std::string& description) {

@@ -34,22 +34,22 @@ Handle open_file(const std::string& path);
 Handle group(hid_t parent, const std::string& path);  // creates missing intermediate groups
 Handle open_group(hid_t parent, const std::string& path);
 
-// Datasets: dims gives the shape; chunked and deflated when `compress`.
+// Small datasets written whole; dims gives the shape.
 void write(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
-           const double* data, const std::string& description, const std::string& unit = "",
-           bool compress = false);
+           const double* data, const std::string& description, const std::string& unit = "");
 void write(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
-           const std::int64_t* data, const std::string& description, const std::string& unit = "",
-           bool compress = false);
+           const std::int64_t* data, const std::string& description, const std::string& unit = "");
 void write(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
-           const std::uint64_t* data, const std::string& description, const std::string& unit = "",
-           bool compress = false);
+           const std::uint64_t* data, const std::string& description, const std::string& unit = "");
 void write(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
-           const std::int32_t* data, const std::string& description, const std::string& unit = "",
-           bool compress = false);
+           const std::int32_t* data, const std::string& description, const std::string& unit = "");
 void write(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
-           const std::int8_t* data, const std::string& description, const std::string& unit = "",
-           bool compress = false);
+           const std::int8_t* data, const std::string& description, const std::string& unit = "");
+// A chunked, deflated dataset of the given shape to be filled by write_rows().
+Handle create(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims, hid_t type,
+              const std::string& description, const std::string& unit = "");
+// Writes rows [first, first + count) of a dataset whose first dimension is rows.
+void write_rows(hid_t dataset, hsize_t first, hsize_t count, hid_t type, const void* data);
 void write_string(hid_t parent, const std::string& name, const std::string& text,
                   const std::string& description);
 

@@ -2,10 +2,8 @@
 
 namespace ngdsim {
 
-void MomentTree::insert(std::int64_t leaf, std::vector<Moments> data) {
+void MomentTree::insert(int level, std::int64_t index, std::vector<Moments> data) {
   std::lock_guard<std::mutex> lock(mutex_);
-  int level = 0;
-  std::int64_t index = leaf;
   for (;;) {
     const std::int64_t nodes = (leaves_ + (std::int64_t{1} << level) - 1) >> level;
     if (nodes == 1) {

@@ -18,7 +18,9 @@ class MomentTree {
  public:
   MomentTree(std::int64_t leaves, std::size_t width) : leaves_(leaves), width_(width) {}
 
-  void insert(std::int64_t leaf, std::vector<Moments> data);
+  // Inserts node `index` of `level` (level 0: a leaf). A backend that already merged
+  // an aligned block of 2^level leaves with the same rule inserts that node.
+  void insert(int level, std::int64_t index, std::vector<Moments> data);
   // The root; valid once every leaf has been inserted.
   const std::vector<Moments>& root() const { return root_; }
 

@@ -131,11 +131,46 @@ void write_counts(Observables& obs, const Config& c, const Statistics& s) {
           "cumulative number of NGD steps taken at grad g = 0 (random unit direction)");
 }
 
+class H5FinalWriter : public FinalSink {
+ public:
+  H5FinalWriter(hid_t file, std::int64_t n, int dim) : n_(hsize_t(n)), d_(hsize_t(dim)) {
+    Handle g = h5::group(file, "/final");
+    position_ = h5::create(g, "position", {n_, d_}, H5T_NATIVE_DOUBLE,
+                           "position x_K of every trajectory", "x");
+    class_ = h5::create(g, "class", {n_}, H5T_NATIVE_INT8,
+                        "final class: 0 flat(eps[0]), 1 min(eps[0]) but not flat, 2 neither, "
+                        "3 diverged");
+    attractor_ =
+        h5::create(g, "attractor", {n_}, H5T_NATIVE_INT32,
+                   "attractor id (row of /attractors/position) where flat(eps[0]), else -1");
+    last_ = h5::create(g, "last_entry", {n_}, H5T_NATIVE_INT64,
+                       "step of the last entry into the eps[0]-ball of the flat set, at record "
+                       "resolution; -1 if not inside at K",
+                       "step");
+  }
+
+  void write(std::int64_t first, std::int64_t count, const double* position, const std::int8_t* cls,
+             const std::int32_t* attractor, const std::int64_t* last_entry) override {
+    const hsize_t f = hsize_t(first), n = hsize_t(count);
+    h5::write_rows(position_, f, n, H5T_NATIVE_DOUBLE, position);
+    h5::write_rows(class_, f, n, H5T_NATIVE_INT8, cls);
+    h5::write_rows(attractor_, f, n, H5T_NATIVE_INT32, attractor);
+    h5::write_rows(last_, f, n, H5T_NATIVE_INT64, last_entry);
+  }
+
+ private:
+  hsize_t n_, d_;
+  Handle position_, class_, attractor_, last_;
+};
+
 }  // namespace
 
-void write_output(const std::string& path, const Config& c, const Plan& plan, const Statistics& s,
+std::unique_ptr<FinalSink> final_writer(hid_t file, std::int64_t trajectories, int dim) {
+  return std::make_unique<H5FinalWriter>(file, trajectories, dim);
+}
+
+void write_output(hid_t file, const Config& c, const Plan& plan, const Statistics& s,
                   const Estimates& e) {
-  Handle file = h5::create_file(path);
   attr(file, "filetype", std::string("ngdsim-run"));
   attr(file, "version", std::string(kVersion));
 
@@ -220,22 +255,6 @@ void write_output(const std::string& path, const Config& c, const Plan& plan, co
               "trajectory index of each sampled path (evenly spaced over 0..N-1)");
   }
 
-  if (c.save_final) {
-    Handle g = h5::group(file, "/final");
-    const hsize_t N = hsize_t(c.trajectories), d = hsize_t(c.dim);
-    h5::write(g, "position", {N, d}, s.final_position.data(), "position x_K of every trajectory",
-              "x", true);
-    h5::write(g, "class", {N}, s.final_class.data(),
-              "final class: 0 flat(eps[0]), 1 min(eps[0]) but not flat, 2 neither, 3 diverged", "",
-              true);
-    h5::write(g, "attractor", {N}, s.final_attractor.data(),
-              "attractor id (row of /attractors/position) where flat(eps[0]), else -1", "", true);
-    h5::write(g, "last_entry", {N}, s.last_entry.data(),
-              "step of the last entry into the eps[0]-ball of the flat set, at record "
-              "resolution; -1 if not inside at K",
-              "step", true);
-  }
-
   {
     Handle g = h5::group(file, "/summary");
     std::vector<double> pf, pfl, pfh, pm, pml, pmh;
@@ -272,7 +291,7 @@ void write_output(const std::string& path, const Config& c, const Plan& plan, co
          std::string("estimates at step K over all N trajectories (diverged count as "
                      "failures), 95% Wilson score intervals"));
   }
-  h5::check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush of " + path);
+  h5::check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush of the output file");
 }
 
 }  // namespace ngdsim

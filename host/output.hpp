@@ -1,10 +1,14 @@
 // The HDF5 file of a run, laid out as output.md section 3.
 #pragma once
 
+#include <hdf5.h>
+
+#include <memory>
 #include <string>
 
 #include "config.hpp"
 #include "estimates.hpp"
+#include "final_sink.hpp"
 #include "plan.hpp"
 #include "statistics.hpp"
 
@@ -12,7 +16,12 @@ namespace ngdsim {
 
 inline constexpr const char* kVersion = "0.1.0";
 
-void write_output(const std::string& path, const Config& c, const Plan& plan, const Statistics& s,
+// Everything but /final, into an open file.
+void write_output(hid_t file, const Config& c, const Plan& plan, const Statistics& s,
                   const Estimates& e);
+
+// /final of output.md section 3: chunked, compressed datasets sized N, filled by
+// hyperslab as the backend delivers chunks.
+std::unique_ptr<FinalSink> final_writer(hid_t file, std::int64_t trajectories, int dim);
 
 }  // namespace ngdsim

@@ -9,13 +9,6 @@
 
 namespace ngdsim {
 
-enum FinalClass : std::int8_t {
-  kClassFlat = 0,
-  kClassMinNotFlat = 1,
-  kClassNeither = 2,
-  kClassDiverged = 3
-};
-
 struct Statistics {
   int R = 0, E = 0, A = 0, S = 0, d = 0;
   std::vector<Moments> moments;           // [R][Q]

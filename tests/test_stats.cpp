@@ -152,7 +152,7 @@ TEST(MomentTree, ResultIndependentOfInsertionOrder) {
   std::vector<Moments> first;
   for (int trial = 0; trial < 5; ++trial) {
     MomentTree tree(leaves, width);
-    for (int i : order) tree.insert(i, data[i]);
+    for (int i : order) tree.insert(0, i, data[i]);
     if (trial == 0) {
       first = tree.root();
       EXPECT_EQ(first[0].count, 17.0 * leaves);
@@ -161,6 +161,29 @@ TEST(MomentTree, ResultIndependentOfInsertionOrder) {
     }
     std::shuffle(order.begin(), order.end(), rng);
   }
+}
+
+TEST(MomentTree, AnAlignedSubtreeInsertedWholeGivesTheSameRoot) {
+  // What the CUDA backend does: merge 2^m leaves itself, insert the level-m node.
+  std::mt19937_64 rng(10);
+  std::normal_distribution<double> dist(0.0, 1.0);
+  const int leaves = 11;
+  std::vector<std::vector<Moments>> data(leaves, std::vector<Moments>(1));
+  for (auto& leaf : data) {
+    double v[8];
+    unsigned char ok[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    for (double& x : v) x = dist(rng);
+    leaf[0] = leaf_moments(v, ok, 8);
+  }
+  MomentTree by_leaf(leaves, 1);
+  for (int i = 0; i < leaves; ++i) by_leaf.insert(0, i, data[i]);
+  MomentTree by_block(leaves, 1);
+  // Leaves 0-7 as one level-3 node ((01)(23))((45)(67)); 8-10 as a level-2 node (89)(10).
+  auto m = [&](int i) { return data[i][0]; };
+  by_block.insert(2, 2, {merge(merge(m(8), m(9)), m(10))});
+  by_block.insert(3, 0, {merge(merge(merge(m(0), m(1)), merge(m(2), m(3))),
+                               merge(merge(m(4), m(5)), merge(m(6), m(7))))});
+  ASSERT_EQ(std::memcmp(&by_leaf.root()[0], &by_block.root()[0], sizeof(Moments)), 0);
 }
 
 TEST(RecordSchedule, LogEveryAndList) {

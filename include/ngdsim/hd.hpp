@@ -15,6 +15,8 @@ namespace ngdsim {
 
 // Largest dimension any built-in landscape uses (product n <= 8).
 inline constexpr int kMaxDim = 8;
+// Most distance thresholds a run may have (the kernels keep their counters in shared memory).
+inline constexpr int kMaxEps = 16;
 
 template <class T>
 NGDSIM_HD T abs_(T v) {

@@ -29,6 +29,14 @@ NGDSIM_HD void observe(const L& land, const T (&x)[D], double& f, double& phi,
   grad_norm = static_cast<double>(grad_f_norm(g, gn, land.q));
 }
 
+// Final class of a trajectory at step K (stored in /final/class).
+enum FinalClass : std::int8_t {
+  kClassFlat = 0,
+  kClassMinNotFlat = 1,
+  kClassNeither = 2,
+  kClassDiverged = 3
+};
+
 // Divergence: a coordinate non-finite or beyond the bound. Written so NaN counts.
 template <class T, int D>
 NGDSIM_HD bool out_of_bounds(const T (&x)[D], T bound) {

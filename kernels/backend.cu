@@ -1,0 +1,64 @@
+// The CUDA backend's entry points (host/cuda_backend.hpp): device discovery and the
+// dispatch from a configuration to the landscape's translation unit.
+#include "cuda_backend.hpp"
+#include "cuda_check.cuh"
+#include "registry.hpp"
+
+namespace ngdsim {
+namespace cuda {
+
+#define NGDSIM_LANDSCAPE(name) \
+  Statistics run_##name(const Config&, const Plan&, std::atomic<std::int64_t>&, FinalSink*);
+NGDSIM_LANDSCAPE(product2)
+NGDSIM_LANDSCAPE(product3)
+NGDSIM_LANDSCAPE(product4)
+NGDSIM_LANDSCAPE(product5)
+NGDSIM_LANDSCAPE(product6)
+NGDSIM_LANDSCAPE(product7)
+NGDSIM_LANDSCAPE(product8)
+NGDSIM_LANDSCAPE(parabola)
+#undef NGDSIM_LANDSCAPE
+
+}  // namespace cuda
+
+bool cuda_built() { return true; }
+
+CudaDevice cuda_device() {
+  int count = 0;
+  const cudaError_t status = cudaGetDeviceCount(&count);
+  if (status != cudaSuccess || count == 0)
+    return {
+        false, "",
+        std::string("no CUDA device is visible") +
+            (status != cudaSuccess ? std::string(" (") + cudaGetErrorString(status) + ")" : "")};
+  cudaDeviceProp prop{};
+  if (cudaGetDeviceProperties(&prop, 0) != cudaSuccess) return {false, "", "cannot query device 0"};
+  return {true, prop.name, ""};
+}
+
+Statistics run_cuda(const Config& c, const Plan& plan, std::atomic<std::int64_t>& progress,
+                    FinalSink* sink) {
+  NGDSIM_CUDA_CHECK(cudaSetDevice(0));
+  if (c.landscape == "parabola") return cuda::run_parabola(c, plan, progress, sink);
+  if (c.landscape == "product") {
+    switch (param_int(c, "n")) {
+      case 2:
+        return cuda::run_product2(c, plan, progress, sink);
+      case 3:
+        return cuda::run_product3(c, plan, progress, sink);
+      case 4:
+        return cuda::run_product4(c, plan, progress, sink);
+      case 5:
+        return cuda::run_product5(c, plan, progress, sink);
+      case 6:
+        return cuda::run_product6(c, plan, progress, sink);
+      case 7:
+        return cuda::run_product7(c, plan, progress, sink);
+      case 8:
+        return cuda::run_product8(c, plan, progress, sink);
+    }
+  }
+  throw std::runtime_error("the CUDA backend has no kernel for landscape " + c.landscape);
+}
+
+}  // namespace ngdsim

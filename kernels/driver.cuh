@@ -1,0 +1,196 @@
+// Host side of the CUDA backend for one (landscape, optimizer, precision): device
+// buffers, the chunk loop, the per-chunk tree merge and the copies back. N is split
+// into chunks of 256 * 2^m trajectories sized from free device memory (or --chunk),
+// so each chunk's moments reduce on the device to one node of the fixed tree, which
+// the host tree then merges exactly as the CPU path's leaves: the statistics do not
+// depend on the chunk size.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <vector>
+
+#include "advance.cuh"
+#include "cuda_check.cuh"
+#include "final_sink.hpp"
+#include "moment_tree.hpp"
+#include "ngdsim/optimizers/gd.hpp"
+#include "ngdsim/optimizers/ngd.hpp"
+#include "plan.hpp"
+#include "statistics.hpp"
+#include "tree.cuh"
+
+namespace ngdsim::cuda {
+
+// Owns one device allocation.
+template <class V>
+class DeviceArray {
+ public:
+  DeviceArray() = default;
+  explicit DeviceArray(size_t n) : n_(n) {
+    if (n) NGDSIM_CUDA_CHECK(cudaMalloc(&p_, n * sizeof(V)));
+  }
+  DeviceArray(const DeviceArray&) = delete;
+  DeviceArray& operator=(const DeviceArray&) = delete;
+  DeviceArray(DeviceArray&& o) noexcept : p_(o.p_), n_(o.n_) { o.p_ = nullptr; }
+  DeviceArray& operator=(DeviceArray&& o) noexcept {
+    std::swap(p_, o.p_);
+    std::swap(n_, o.n_);
+    return *this;
+  }
+  ~DeviceArray() {
+    if (p_) cudaFree(p_);
+  }
+  V* get() const { return p_; }
+  void zero() {
+    if (n_) NGDSIM_CUDA_CHECK(cudaMemset(p_, 0, n_ * sizeof(V)));
+  }
+  void upload(const V* host) {
+    if (n_) NGDSIM_CUDA_CHECK(cudaMemcpy(p_, host, n_ * sizeof(V), cudaMemcpyHostToDevice));
+  }
+  void download(V* host, size_t n) const {
+    if (n) NGDSIM_CUDA_CHECK(cudaMemcpy(host, p_, n * sizeof(V), cudaMemcpyDeviceToHost));
+  }
+
+ private:
+  V* p_ = nullptr;
+  size_t n_ = 0;
+};
+
+template <class V>
+DeviceArray<V> to_device(const std::vector<V>& host) {
+  DeviceArray<V> d(host.size());
+  d.upload(host.data());
+  return d;
+}
+
+// Trajectories per chunk: 256 * 2^m, the largest that fits half the free memory.
+inline long long chunk_size(const Config& c, int R, int D) {
+  const long long leaf = 256;
+  if (c.chunk > 0) return c.chunk;
+  size_t free_bytes = 0, total = 0;
+  NGDSIM_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total));
+  // Two moment buffers (tree ping-pong) per leaf, per-trajectory output if asked.
+  const double per_traj = 2.0 * R * kNumQuantities * sizeof(Moments) / leaf +
+                          (c.save_final ? D * 8.0 + 1 + 4 + 8 : 0.0);
+  const long long fit = static_cast<long long>(0.5 * static_cast<double>(free_bytes) / per_traj);
+  long long chunk = leaf;
+  while (chunk * 2 <= fit && chunk < c.trajectories) chunk *= 2;
+  return chunk;
+}
+
+template <class L, class Opt, class T>
+Statistics run_chunks(const L& land, const Config& c, const Plan& plan,
+                      std::atomic<std::int64_t>& progress, FinalSink* sink) {
+  constexpr int D = L::kDim;
+  const int R = plan.records(), E = static_cast<int>(c.eps.size()), A = plan.attractors;
+  const int S = static_cast<int>(plan.sample_ids.size());
+  if (A > kMaxAttractors) throw std::runtime_error("too many attractors for the CUDA backend");
+  const CounterLayout cl{E, A};
+  const int width = R * kNumQuantities;
+
+  auto alpha = to_device(plan.alpha);
+  auto edges = to_device(plan.edges);
+  std::vector<long long> steps(plan.record_steps.begin(), plan.record_steps.end());
+  auto record_steps = to_device(steps);
+  auto eps = to_device(c.eps);
+  std::vector<long long> ids(plan.sample_ids.begin(), plan.sample_ids.end());
+  auto sample_ids = to_device(ids);
+
+  DeviceArray<unsigned long long> histogram(size_t(R) * kNumQuantities * LogBins::kBins);
+  DeviceArray<unsigned long long> counters(size_t(R) * cl.size());
+  DeviceArray<unsigned long long> settled(size_t(R) + 1);
+  DeviceArray<double> sample(size_t(R) * S * D);
+  histogram.zero();
+  counters.zero();
+  settled.zero();
+  sample.zero();
+
+  const long long chunk = chunk_size(c, R, D);
+  const long long chunk_leaves = chunk / kBlock;
+  DeviceArray<Moments> nodes_a(size_t(chunk_leaves) * width), nodes_b(size_t(chunk_leaves) * width);
+  DeviceArray<double> final_position(c.save_final ? size_t(chunk) * D : 0);
+  DeviceArray<signed char> final_class(c.save_final ? size_t(chunk) : 0);
+  DeviceArray<int> final_attractor(c.save_final ? size_t(chunk) : 0);
+  DeviceArray<long long> last_entry(c.save_final ? size_t(chunk) : 0);
+
+  RunParams p{c.init_dist, c.seed, alpha.get(),      edges.get(), record_steps.get(), R,
+              eps.get(),   cl,     sample_ids.get(), S,           c.divergence_bound, c.save_final};
+  const long long total_leaves = (c.trajectories + kBlock - 1) / kBlock;
+  MomentTree tree(total_leaves, size_t(width));
+  std::vector<Moments> node(width);
+  std::vector<double> h_position;
+  std::vector<std::int8_t> h_class;
+  std::vector<std::int32_t> h_attractor;
+  std::vector<std::int64_t> h_last;
+
+  for (long long first = 0; first < c.trajectories; first += chunk) {
+    const int n = static_cast<int>(std::min(chunk, c.trajectories - first));
+    const long long leaves = (n + kBlock - 1) / kBlock;
+    DeviceOutputs out{histogram.get(),   counters.get(),        settled.get(),
+                      sample.get(),      nodes_a.get(),         final_position.get(),
+                      final_class.get(), final_attractor.get(), last_entry.get()};
+    advance_leaves<L, Opt, T><<<static_cast<unsigned>(leaves), kBlock>>>(land, p, out, first, n);
+    NGDSIM_CUDA_CHECK_LAUNCH("advance_leaves");
+    int level = 0;
+    const Moments* src = reduce_chunk(nodes_a.get(), nodes_b.get(), leaves, width, level);
+    NGDSIM_CUDA_CHECK(
+        cudaMemcpy(node.data(), src, node.size() * sizeof(Moments), cudaMemcpyDeviceToHost));
+    tree.insert(level, (first / kBlock) >> level, node);
+    if (sink) {
+      h_position.resize(size_t(n) * D);
+      h_class.resize(n);
+      h_attractor.resize(n);
+      h_last.resize(n);
+      final_position.download(h_position.data(), h_position.size());
+      final_class.download(reinterpret_cast<signed char*>(h_class.data()), n);
+      final_attractor.download(h_attractor.data(), n);
+      last_entry.download(reinterpret_cast<long long*>(h_last.data()), n);
+      sink->write(first, n, h_position.data(), h_class.data(), h_attractor.data(), h_last.data());
+    }
+    progress += static_cast<std::int64_t>(n) * c.steps;
+  }
+  NGDSIM_CUDA_CHECK(cudaDeviceSynchronize());
+
+  Statistics s;
+  s.allocate(R, E, A, S, D);
+  std::vector<unsigned long long> hc(size_t(R) * cl.size());
+  counters.download(hc.data(), hc.size());
+  std::vector<unsigned long long> hh(size_t(R) * kNumQuantities * LogBins::kBins);
+  histogram.download(hh.data(), hh.size());
+  std::copy(hh.begin(), hh.end(), s.histogram.begin());
+  std::vector<unsigned long long> hs(size_t(R) + 1);
+  settled.download(hs.data(), hs.size());
+  std::copy(hs.begin(), hs.end(), s.settled.begin());
+  sample.download(s.sample.data(), s.sample.size());
+  for (int r = 0; r < R; ++r) {
+    const unsigned long long* row = &hc[size_t(r) * cl.size()];
+    for (int e = 0; e < E; ++e) {
+      s.flat_count[size_t(r) * E + e] = row[cl.flat(e)];
+      s.min_count[size_t(r) * E + e] = row[cl.min(e)];
+    }
+    for (int a = 0; a < A; ++a) s.attractor[size_t(r) * A + a] = row[cl.attractor(a)];
+    for (int q = 0; q < kNumQuantities; ++q)
+      s.nonfinite[size_t(r) * kNumQuantities + q] = row[cl.nonfinite(q)];
+    s.diverged[r] = row[cl.diverged()];
+    s.sign_draws[r] = row[cl.sign_draws()];
+    s.critical[r] = row[cl.critical()];
+  }
+  s.moments = tree.root();
+  return s;
+}
+
+// The optimizer x precision dispatch for one landscape; the landscape's .cu file
+// instantiates it.
+template <template <class> class Land, class F>
+Statistics run_landscape(const Config& c, const Plan& plan, std::atomic<std::int64_t>& progress,
+                         FinalSink* sink, F&& make) {
+  const bool single = c.precision == "float";
+  if (c.optimizer == "gd")
+    return single ? run_chunks<Land<float>, Gd, float>(make(float{}), c, plan, progress, sink)
+                  : run_chunks<Land<double>, Gd, double>(make(double{}), c, plan, progress, sink);
+  return single ? run_chunks<Land<float>, Ngd, float>(make(float{}), c, plan, progress, sink)
+                : run_chunks<Land<double>, Ngd, double>(make(double{}), c, plan, progress, sink);
+}
+
+}  // namespace ngdsim::cuda
