@@ -206,10 +206,11 @@ void set_option(Config& c, const std::string& key, const std::string& v) {
     c.tile = to_int(key, v, allowed);
     if (c.tile < 1 || c.tile % kLeafSize != 0) bad(key, v, allowed);
   } else if (key == "chunk") {
-    const std::string allowed = "0 (automatic) or 256 times a power of two";
+    const std::string allowed = "0 (automatic) or 256 times a power of two, at most 2^30";
     c.chunk = to_int(key, v, allowed);
     const std::int64_t leaves = c.chunk / kLeafSize;
-    if (c.chunk < 0 || c.chunk % kLeafSize != 0 || (leaves & (leaves - 1)) != 0)
+    if (c.chunk < 0 || c.chunk > (std::int64_t{1} << 30) || c.chunk % kLeafSize != 0 ||
+        (leaves & (leaves - 1)) != 0)
       bad(key, v, allowed);
   } else if (key == "divergence_bound") {
     c.divergence_bound = to_double(key, v, "a finite number > 0");

@@ -48,6 +48,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"record", "--record log:1", "record 'log:1'"},
         BadCase{"ball_dim", "--init ball:1@1,1,1", "2 coordinates"},
         BadCase{"tile", "--tile 100", "tile '100'"},
+        BadCase{"chunk", "--chunk 768", "chunk '768'"},
+        BadCase{"eps_many", "--eps 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", "at most 16"},
         BadCase{"backend", "--backend tpu", "backend 'tpu'"},
         BadCase{"precision", "--precision half", "precision 'half'"},
         BadCase{"unknown_flag", "--bogus 1", "bogus"},

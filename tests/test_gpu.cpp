@@ -116,9 +116,10 @@ TEST_F(Gpu, HundredMillionTrajectoriesAgreeWithTheCpuEstimate) {
 
 TEST_F(Gpu, CudaErrorsNameTheCallAndLeaveNoFile) {
   const std::string dir = fresh_dir("cuda-error");
-  // A chunk far beyond device memory: the allocation fails.
+  // An explicit chunk of 2^30 trajectories needs 2 x 125 GB of moment buffers at
+  // K = 5000: the allocation fails on any current GPU.
   const Result r =
-      run("run --backend cuda --trajectories 1000 --steps 10 --chunk 1099511627776 "
+      run("run --backend cuda --trajectories 1000 --steps 5000 --chunk 1073741824 "
           "--out x.h5",
           dir);
   EXPECT_EQ(r.status, 1);
