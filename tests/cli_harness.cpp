@@ -37,10 +37,16 @@ bool exists(const std::string& path) { return fs::exists(path); }
 
 void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
+std::string exe() {
+  // The environment may point at a relocated binary (the GPU machine's bundle).
+  const char* env = std::getenv("NGDSIM_EXE");
+  return env && *env ? env : NGDSIM_EXE;
+}
+
 Result run(const std::string& args, const std::string& dir) {
   const std::string out = dir + "/.stdout", err = dir + "/.stderr";
   const std::string cmd =
-      "cd '" + dir + "' && '" NGDSIM_EXE "' " + args + " >'" + out + "' 2>'" + err + "' </dev/null";
+      "cd '" + dir + "' && '" + exe() + "' " + args + " >'" + out + "' 2>'" + err + "' </dev/null";
   const int raw = std::system(cmd.c_str());
   Result r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
   fs::remove(out);

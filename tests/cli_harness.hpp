@@ -13,6 +13,8 @@ struct Result {
   std::string out, err;
 };
 
+// The ngdsim program under test: $NGDSIM_EXE, else the one built beside the tests.
+std::string exe();
 // Runs `ngdsim ARGS` (a shell word list) in `dir`.
 Result run(const std::string& args, const std::string& dir);
 std::string fresh_dir(const std::string& name);

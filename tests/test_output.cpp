@@ -239,8 +239,7 @@ TEST(Determinism, AlsoForFloatAndGradientDescent) {
 
 TEST(Interrupt, LeavesNoFileThatLooksComplete) {
   const std::string dir = fresh_dir("interrupt");
-  const std::string cmd = "cd '" + dir +
-                          "' && ('" NGDSIM_EXE
+  const std::string cmd = "cd '" + dir + "' && ('" + exe() +
                           "' run --trajectories 2000000 --steps 100000 --out big.h5 "
                           ">/dev/null 2>&1 & pid=$!; sleep 1; kill -INT $pid; wait $pid); "
                           "ls | grep -c h5";

@@ -181,8 +181,9 @@ TEST(MomentTree, AnAlignedSubtreeInsertedWholeGivesTheSameRoot) {
   // Leaves 0-7 as one level-3 node ((01)(23))((45)(67)); 8-10 as a level-2 node (89)(10).
   auto m = [&](int i) { return data[i][0]; };
   by_block.insert(2, 2, {merge(merge(m(8), m(9)), m(10))});
-  by_block.insert(3, 0, {merge(merge(merge(m(0), m(1)), merge(m(2), m(3))),
-                               merge(merge(m(4), m(5)), merge(m(6), m(7))))});
+  by_block.insert(3, 0,
+                  {merge(merge(merge(m(0), m(1)), merge(m(2), m(3))),
+                         merge(merge(m(4), m(5)), merge(m(6), m(7))))});
   ASSERT_EQ(std::memcmp(&by_leaf.root()[0], &by_block.root()[0], sizeof(Moments)), 0);
 }
 
