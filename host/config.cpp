@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <limits>
 #include <sstream>
 
@@ -252,8 +253,16 @@ void load_toml_file(Config& c, const std::string& path) {
         throw UsageError("invalid config key 'param' in '" + path + "': expected a table");
       for (const auto& [pk, pv] : *params) {
         std::string text;
-        if (const auto* arr = pv.as_array()) {
-          for (const auto& e : *arr) text += (text.empty() ? "" : ",") + scalar_text("param", e);
+        if (pv.is_array()) {
+          // Arrays (and arrays of rows, for bilinear's A) become comma lists.
+          std::function<void(const toml::node&)> flatten = [&](const toml::node& n) {
+            if (const auto* arr = n.as_array()) {
+              for (const auto& e : *arr) flatten(e);
+            } else {
+              text += (text.empty() ? "" : ",") + scalar_text("param", n);
+            }
+          };
+          flatten(pv);
         } else {
           text = scalar_text("param." + std::string(pk.str()), pv);
         }

@@ -35,7 +35,7 @@ Statistics run_cpu_typed(const Config& c, const Plan& plan, std::atomic<std::int
     {
       Statistics counts;
       counts.allocate(R, E, A, 0, c.dim);
-      CpuTile<L, O, T> tile(land, c, plan);
+      CpuTile<L, O, T> tile(land, opt, c, plan);
 #pragma omp for schedule(dynamic, 1)
       for (std::int64_t t = 0; t < tiles; ++t) {
         const std::int64_t first = t * c.tile;

@@ -56,8 +56,8 @@ class CpuTile {
  public:
   static constexpr int D = L::kDim;
 
-  CpuTile(const L& land, const Config& c, const Plan& plan)
-      : land_(land), c_(c), plan_(plan), cap_(static_cast<int>(c.tile)) {
+  CpuTile(const L& land, const Opt& opt, const Config& c, const Plan& plan)
+      : land_(land), opt_(opt), c_(c), plan_(plan), cap_(static_cast<int>(c.tile)) {
     x_.resize(static_cast<std::size_t>(D) * cap_);
     kind_.resize(cap_);
     diverged_.resize(cap_);
@@ -126,7 +126,7 @@ class CpuTile {
     for (int j = 0; j < n; ++j) {
       T xl[D], vl[D];
       for (int i = 0; i < D; ++i) xl[i] = xs[i * cap + j];
-      const unsigned char kd = Opt::direction(land_, xl, vl);
+      const unsigned char kd = opt_.direction(land_, xl, vl);
       const unsigned char d = div[j];
       const unsigned char kk = kd & static_cast<unsigned char>(d - 1u);
       kinds[j] = kk;
@@ -145,13 +145,15 @@ class CpuTile {
       for (int i = 0; i < D; ++i) xl[i] = xs[i * cap + j];
       const RandomKey key{c_.seed, static_cast<std::uint64_t>(first_ + j),
                           static_cast<std::uint32_t>(k), Purpose::kBouligandSign};
-      const auto kind = Opt::direction(land_, xl, vl);
-      Opt::resolve(kind, land_, xl, vl, key);
+      const StepKind kind = opt_.direction(land_, xl, vl);
+      opt_.resolve(kind, land_, xl, vl, key);
       T xn[D];
       for (int i = 0; i < D; ++i) xn[i] = xl[i] - alpha * vl[i];
+      opt_.perturb(kind, xn, key);
       div[j] = out_of_bounds(xn, bound);
       for (int i = 0; i < D; ++i) xs[i * cap + j] = xn[i];
-      (kind == kSignDraw ? sign_draws : critical) += 1;
+      sign_draws += (kind & kSignDraw) != 0;
+      critical += (kind & kCriticalPoint) != 0;
     }
   }
 
@@ -243,6 +245,7 @@ class CpuTile {
   }
 
   const L land_;
+  const Opt opt_;
   const Config& c_;
   const Plan& plan_;
   const int cap_;

@@ -1,7 +1,9 @@
 // Template dispatch: configuration -> (landscape type, optimizer type). Included
-// only by the backends, so the instantiations live in their translation units.
+// only by the backends and the registry, so the instantiations live in their
+// translation units.
 #pragma once
 
+#include "bilinear_setup.hpp"
 #include "config.hpp"
 #include "registry.hpp"
 
@@ -11,32 +13,38 @@ template <class T, class Land, class F>
 void dispatch_optimizer(const Config& c, const Land& land, F&& f) {
   if (c.optimizer == "ngd") return f(land, Ngd{});
   if (c.optimizer == "gd") return f(land, Gd{});
+  if (c.optimizer == "sam") return f(land, Sam{c.rho});
+  if (c.optimizer == "perturbed") return f(land, Perturbed{c.sigma});
   find_optimizer(c.optimizer);  // throws the UsageError
+}
+
+template <class T, int M, class F>
+void dispatch_bilinear(const Config& c, int m, int q, F&& f) {
+  if constexpr (M <= 8) {
+    if (m == M) return dispatch_optimizer<T>(c, make_bilinear<T, M>(bilinear_spec(c), q), f);
+    dispatch_bilinear<T, M + 1>(c, m, q, f);
+  }
+}
+
+template <class T, int N, class F>
+void dispatch_product(const Config& c, int n, int q, F&& f) {
+  if constexpr (N <= 8) {
+    if (n == N) return dispatch_optimizer<T>(c, Product<T, N>{q}, f);
+    dispatch_product<T, N + 1>(c, n, q, f);
+  }
 }
 
 template <class T, class F>
 void dispatch(const Config& c, F&& f) {
   const int q = param_int(c, "q");
-  if (c.landscape == "product") {
-    switch (param_int(c, "n")) {
-      case 2:
-        return dispatch_optimizer<T>(c, Product<T, 2>{q}, f);
-      case 3:
-        return dispatch_optimizer<T>(c, Product<T, 3>{q}, f);
-      case 4:
-        return dispatch_optimizer<T>(c, Product<T, 4>{q}, f);
-      case 5:
-        return dispatch_optimizer<T>(c, Product<T, 5>{q}, f);
-      case 6:
-        return dispatch_optimizer<T>(c, Product<T, 6>{q}, f);
-      case 7:
-        return dispatch_optimizer<T>(c, Product<T, 7>{q}, f);
-      case 8:
-        return dispatch_optimizer<T>(c, Product<T, 8>{q}, f);
-    }
-  } else if (c.landscape == "parabola") {
-    return dispatch_optimizer<T>(c, Parabola<T>{q}, f);
-  }
+  if (c.landscape == "product") return dispatch_product<T, 2>(c, param_int(c, "n"), q, f);
+  if (c.landscape == "parabola") return dispatch_optimizer<T>(c, Parabola<T>{q}, f);
+  if (c.landscape == "cubic") return dispatch_optimizer<T>(c, Cubic<T>{q}, f);
+  if (c.landscape == "cross") return dispatch_optimizer<T>(c, Cross<T>{q}, f);
+  if (c.landscape == "quadric")
+    return dispatch_optimizer<T>(
+        c, Quadric<T>::make(q, param_double(c, "a"), param_double(c, "b")), f);
+  if (c.landscape == "bilinear") return dispatch_bilinear<T, 1>(c, param_int(c, "m"), q, f);
   find_landscape(c.landscape);  // throws the UsageError
 }
 

@@ -1,5 +1,7 @@
 #include "registry.hpp"
 
+#include <cmath>
+
 #include "config.hpp"
 #include "dispatch.hpp"
 
@@ -39,6 +41,34 @@ void reject_unknown(const std::map<std::string, std::string>& given, const Lands
 
 const ParamInfo kQ{"q", "1 or 2", "2", "f = |g|^q: 2 smooth, 1 nonsmooth"};
 
+double double_param(const std::map<std::string, std::string>& given, const ParamInfo& p,
+                    const std::string& landscape) {
+  const auto it = given.find(p.name);
+  const std::string text = it == given.end() ? p.fallback : it->second;
+  std::size_t used = 0;
+  double v = NAN;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::logic_error&) {
+    used = 0;
+  }
+  if (used != text.size() || used == 0 || !std::isfinite(v))
+    throw UsageError("invalid param " + p.name + " '" + text + "' for landscape " + landscape +
+                     ": allowed " + p.range);
+  return v;
+}
+
+// A landscape with the single parameter q.
+LandscapeInfo q_only(const std::string& name, const std::string& description) {
+  LandscapeInfo l{name, description, {kQ}, {}};
+  l.check_params = [info = l](const std::map<std::string, std::string>& g) {
+    reject_unknown(g, info);
+    int_param(g, info.params[0], 1, 2, info.name);
+    return 2;
+  };
+  return l;
+}
+
 }  // namespace
 
 const std::vector<LandscapeInfo>& landscapes() {
@@ -54,15 +84,49 @@ const std::vector<LandscapeInfo>& landscapes() {
       int_param(g, info.params[1], 1, 2, info.name);
       return int_param(g, info.params[0], 2, 8, info.name);
     };
-    LandscapeInfo parabola{
-        "parabola", "g = y - x^2; flat minimum at the origin (paper Example 4.2)", {kQ}, {}};
-    parabola.check_params = [info = parabola](const std::map<std::string, std::string>& g) {
+    LandscapeInfo quadric{"quadric",
+                          "g = a x^2 + b y^2 - 1: ellipse (b > 0) or hyperbola (b < 0); flat "
+                          "minima on the axis of the smallest positive coefficient (Example 4.4)",
+                          {{"a", "finite, a != b, a or b > 0", "1", "x^2 coefficient"},
+                           {"b", "finite, a != b, a or b > 0", "4", "y^2 coefficient"},
+                           kQ},
+                          {}};
+    quadric.check_params = [info = quadric](const std::map<std::string, std::string>& g) {
       reject_unknown(g, info);
-      int_param(g, info.params[0], 1, 2, info.name);
+      const double a = double_param(g, info.params[0], info.name);
+      const double b = double_param(g, info.params[1], info.name);
+      int_param(g, info.params[2], 1, 2, info.name);
+      const std::string ab = "a = " + std::to_string(a) + ", b = " + std::to_string(b);
+      if (a == b)
+        throw UsageError("invalid params a, b for landscape quadric: " + ab +
+                         ": every minimum is equally flat (allowed: a != b)");
+      if (a <= 0.0 && b <= 0.0)
+        throw UsageError("invalid params a, b for landscape quadric: " + ab +
+                         ": {g = 0} is empty (allowed: a or b positive)");
       return 2;
     };
+    LandscapeInfo bilinear{"bilinear",
+                           "g = x^T A y - 1, x, y in R^m; flat minima +-(u_min, v_min)/sqrt(s_min) "
+                           "(Example 4.5, a shallow linear network)",
+                           {{"m", "1..8", "3", "size of A (d = 2m)"},
+                            {"A", "m*m finite numbers, row-major, or 'random'", "random",
+                             "the matrix; 'random': N(0, 1/m) entries drawn from the seed"},
+                            kQ},
+                           {}};
+    bilinear.check_params = [info = bilinear](const std::map<std::string, std::string>& g) {
+      reject_unknown(g, info);
+      int_param(g, info.params[2], 1, 2, info.name);
+      return 2 * int_param(g, info.params[0], 1, 8, info.name);
+    };
     l.push_back(product);
-    l.push_back(parabola);
+    l.push_back(q_only("parabola", "g = y - x^2; flat minimum at the origin (Example 4.2)"));
+    l.push_back(q_only("cubic",
+                       "g = x^3 + y^3 - 1; flat minimum x = y = 2^(-1/3) (Example 4.3; also "
+                       "minima (1,0), (0,1) and an unbounded branch)"));
+    l.push_back(quadric);
+    l.push_back(bilinear);
+    l.push_back(q_only("cross",
+                       "g = x y; minima on both axes, flat minimum at the origin (Example 4.1)"));
     return l;
   }();
   return list;
@@ -73,6 +137,10 @@ const std::vector<OptimizerInfo>& optimizers() {
       {"ngd", "normalized gradient descent: x <- x - alpha_k bsign(g) grad g/|grad g|",
        "alpha0 > 0, p >= 0"},
       {"gd", "gradient descent: x <- x - alpha_k grad f", "alpha0 > 0 (the step eta), p >= 0"},
+      {"sam", "sharpness-aware minimization: x <- x - alpha_k grad f(x + rho grad f/|grad f|)",
+       "alpha0 > 0, p >= 0, rho > 0 (default 0.05)"},
+      {"perturbed", "perturbed gradient descent: x <- x - alpha_k grad f + sigma xi, xi ~ N(0, I)",
+       "alpha0 > 0, p >= 0, sigma >= 0 (default 0.01)"},
   };
   return list;
 }
@@ -108,12 +176,16 @@ int param_int(const Config& c, const std::string& name) {
   return std::stoi(resolved_params(c).at(name));
 }
 
+double param_double(const Config& c, const std::string& name) {
+  return std::stod(resolved_params(c).at(name));
+}
+
 std::vector<double> attractor_positions(const Config& c) {
   std::vector<double> out;
   dispatch<double>(c, [&](const auto& land, auto) {
     using L = std::decay_t<decltype(land)>;
     out.resize(static_cast<std::size_t>(L::kAttractors) * L::kDim);
-    for (int a = 0; a < L::kAttractors; ++a) L::attractor_position(a, &out[a * L::kDim]);
+    for (int a = 0; a < L::kAttractors; ++a) land.attractor_position(a, &out[a * L::kDim]);
   });
   return out;
 }

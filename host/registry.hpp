@@ -8,10 +8,16 @@
 #include <string>
 #include <vector>
 
+#include "ngdsim/landscapes/bilinear.hpp"
+#include "ngdsim/landscapes/cross.hpp"
+#include "ngdsim/landscapes/cubic.hpp"
 #include "ngdsim/landscapes/parabola.hpp"
 #include "ngdsim/landscapes/product.hpp"
+#include "ngdsim/landscapes/quadric.hpp"
 #include "ngdsim/optimizers/gd.hpp"
 #include "ngdsim/optimizers/ngd.hpp"
+#include "ngdsim/optimizers/perturbed.hpp"
+#include "ngdsim/optimizers/sam.hpp"
 
 namespace ngdsim {
 
@@ -49,6 +55,7 @@ const OptimizerInfo& find_optimizer(const std::string& name);
 // Parameters with defaults filled in, as text.
 std::map<std::string, std::string> resolved_params(const Config& c);
 int param_int(const Config& c, const std::string& name);
+double param_double(const Config& c, const std::string& name);
 // Positions of the flat minima (attractors), row-major [A][d].
 std::vector<double> attractor_positions(const Config& c);
 

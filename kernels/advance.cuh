@@ -61,8 +61,8 @@ struct DeviceOutputs {
 
 template <class L, class Opt, class T>
 __global__ void __launch_bounds__(kBlock)
-    advance_leaves(const L land, const RunParams p, const DeviceOutputs out, long long first,
-                   int n) {
+    advance_leaves(const L land, const Opt opt, const RunParams p, const DeviceOutputs out,
+                   long long first, int n) {
   constexpr int D = L::kDim;
   __shared__ double vals[kNumQuantities][kBlock];
   __shared__ unsigned char ok[kNumQuantities][kBlock];
@@ -94,15 +94,17 @@ __global__ void __launch_bounds__(kBlock)
       for (; k < k_end; ++k) {
         const T alpha = static_cast<T>(p.alpha[k]);
         T v[D];
-        const StepKind kind = Opt::direction(land, x, v);
+        const StepKind kind = opt.direction(land, x, v);
+        const RandomKey key{p.seed, static_cast<unsigned long long>(gid),
+                            static_cast<unsigned int>(k), Purpose::kBouligandSign};
         if (kind != kRegular) {
-          Opt::resolve(kind, land, x, v,
-                       RandomKey{p.seed, static_cast<unsigned long long>(gid),
-                                 static_cast<unsigned int>(k), Purpose::kBouligandSign});
-          (kind == kSignDraw ? sign_draws : critical) += 1;
+          opt.resolve(kind, land, x, v, key);
+          sign_draws += (kind & kSignDraw) != 0;
+          critical += (kind & kCriticalPoint) != 0;
         }
         T xn[D];
         for (int i = 0; i < D; ++i) xn[i] = x[i] - alpha * v[i];
+        if (kind & kNoise) opt.perturb(kind, xn, key);
         const bool bad = out_of_bounds(xn, bound);
         for (int i = 0; i < D; ++i) x[i] = xn[i];
         if (bad) {

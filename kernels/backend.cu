@@ -17,6 +17,17 @@ NGDSIM_LANDSCAPE(product6)
 NGDSIM_LANDSCAPE(product7)
 NGDSIM_LANDSCAPE(product8)
 NGDSIM_LANDSCAPE(parabola)
+NGDSIM_LANDSCAPE(cubic)
+NGDSIM_LANDSCAPE(cross)
+NGDSIM_LANDSCAPE(quadric)
+NGDSIM_LANDSCAPE(bilinear1)
+NGDSIM_LANDSCAPE(bilinear2)
+NGDSIM_LANDSCAPE(bilinear3)
+NGDSIM_LANDSCAPE(bilinear4)
+NGDSIM_LANDSCAPE(bilinear5)
+NGDSIM_LANDSCAPE(bilinear6)
+NGDSIM_LANDSCAPE(bilinear7)
+NGDSIM_LANDSCAPE(bilinear8)
 #undef NGDSIM_LANDSCAPE
 
 }  // namespace cuda
@@ -40,6 +51,16 @@ Statistics run_cuda(const Config& c, const Plan& plan, std::atomic<std::int64_t>
                     FinalSink* sink) {
   NGDSIM_CUDA_CHECK(cudaSetDevice(0));
   if (c.landscape == "parabola") return cuda::run_parabola(c, plan, progress, sink);
+  if (c.landscape == "cubic") return cuda::run_cubic(c, plan, progress, sink);
+  if (c.landscape == "cross") return cuda::run_cross(c, plan, progress, sink);
+  if (c.landscape == "quadric") return cuda::run_quadric(c, plan, progress, sink);
+  if (c.landscape == "bilinear") {
+    using Run = Statistics (*)(const Config&, const Plan&, std::atomic<std::int64_t>&, FinalSink*);
+    static const Run runs[] = {cuda::run_bilinear1, cuda::run_bilinear2, cuda::run_bilinear3,
+                               cuda::run_bilinear4, cuda::run_bilinear5, cuda::run_bilinear6,
+                               cuda::run_bilinear7, cuda::run_bilinear8};
+    return runs[param_int(c, "m") - 1](c, plan, progress, sink);
+  }
   if (c.landscape == "product") {
     switch (param_int(c, "n")) {
       case 2:

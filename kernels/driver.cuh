@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <type_traits>
 #include <vector>
 
 #include "advance.cuh"
@@ -16,6 +17,8 @@
 #include "moment_tree.hpp"
 #include "ngdsim/optimizers/gd.hpp"
 #include "ngdsim/optimizers/ngd.hpp"
+#include "ngdsim/optimizers/perturbed.hpp"
+#include "ngdsim/optimizers/sam.hpp"
 #include "plan.hpp"
 #include "statistics.hpp"
 #include "tree.cuh"
@@ -80,7 +83,7 @@ inline long long chunk_size(const Config& c, int R, int D) {
 }
 
 template <class L, class Opt, class T>
-Statistics run_chunks(const L& land, const Config& c, const Plan& plan,
+Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan& plan,
                       std::atomic<std::int64_t>& progress, FinalSink* sink) {
   constexpr int D = L::kDim;
   const int R = plan.records(), E = static_cast<int>(c.eps.size()), A = plan.attractors;
@@ -130,7 +133,7 @@ Statistics run_chunks(const L& land, const Config& c, const Plan& plan,
     DeviceOutputs out{histogram.get(),   counters.get(),        settled.get(),
                       sample.get(),      nodes_a.get(),         final_position.get(),
                       final_class.get(), final_attractor.get(), last_entry.get()};
-    advance_leaves<L, Opt, T><<<static_cast<unsigned>(leaves), kBlock>>>(land, p, out, first, n);
+    advance_leaves<L, Opt, T><<<static_cast<unsigned>(leaves), kBlock>>>(land, opt, p, out, first, n);
     NGDSIM_CUDA_CHECK_LAUNCH("advance_leaves");
     int level = 0;
     const Moments* src = reduce_chunk(nodes_a.get(), nodes_b.get(), leaves, width, level);
@@ -180,17 +183,24 @@ Statistics run_chunks(const L& land, const Config& c, const Plan& plan,
   return s;
 }
 
-// The optimizer x precision dispatch for one landscape; the landscape's .cu file
-// instantiates it.
-template <template <class> class Land, class F>
+// The optimizer x precision dispatch for one landscape; the landscape's generated
+// .cu file instantiates it. make(T{}) builds the landscape in precision T.
+template <class Make>
 Statistics run_landscape(const Config& c, const Plan& plan, std::atomic<std::int64_t>& progress,
-                         FinalSink* sink, F&& make) {
-  const bool single = c.precision == "float";
-  if (c.optimizer == "gd")
-    return single ? run_chunks<Land<float>, Gd, float>(make(float{}), c, plan, progress, sink)
-                  : run_chunks<Land<double>, Gd, double>(make(double{}), c, plan, progress, sink);
-  return single ? run_chunks<Land<float>, Ngd, float>(make(float{}), c, plan, progress, sink)
-                : run_chunks<Land<double>, Ngd, double>(make(double{}), c, plan, progress, sink);
+                         FinalSink* sink, Make&& make) {
+  auto with = [&](auto opt) {
+    using O = decltype(opt);
+    if (c.precision == "float") {
+      const auto land = make(float{});
+      return run_chunks<std::decay_t<decltype(land)>, O, float>(land, opt, c, plan, progress, sink);
+    }
+    const auto land = make(double{});
+    return run_chunks<std::decay_t<decltype(land)>, O, double>(land, opt, c, plan, progress, sink);
+  };
+  if (c.optimizer == "gd") return with(Gd{});
+  if (c.optimizer == "sam") return with(Sam{c.rho});
+  if (c.optimizer == "perturbed") return with(Perturbed{c.sigma});
+  return with(Ngd{});
 }
 
 }  // namespace ngdsim::cuda

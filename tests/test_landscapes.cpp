@@ -41,7 +41,7 @@ void check_gradient(const L& land) {
     // |g| well above the stencil's reach.
     if (land.q == 1 && std::abs(land.g_grad(x, grad)) < 0.2) continue;
     ++t;
-    Gd::direction(land, x, v);
+    Gd{}.direction(land, x, v);
     double err = 0.0, scale = 0.0;
     for (int i = 0; i < D; ++i) {
       const double h = 1e-3 * std::max(1.0, std::abs(x[i]));
@@ -84,8 +84,8 @@ void check_direction_off_set(const L& land) {
   for (int t = 0; t < 1000; ++t) {
     double x[D], v[D], gf[D];
     random_point(rng, -2.0, 2.0, x);
-    ASSERT_EQ(Ngd::direction(land, x, v), kRegular);
-    Gd::direction(land, x, gf);
+    ASSERT_EQ(Ngd{}.direction(land, x, v), kRegular);
+    Gd{}.direction(land, x, gf);
     double n = 0.0;
     for (double c : gf) n += c * c;
     n = std::sqrt(n);
@@ -107,13 +107,13 @@ void check_direction_on_set(const L& land, const double (&x)[L::kDim]) {
   constexpr int D = L::kDim;
   double grad[D], v[D];
   ASSERT_EQ(land.g_grad(x, grad), 0.0) << "test point must lie on {g = 0} exactly";
-  ASSERT_EQ(Ngd::direction(land, x, v), kSignDraw);
+  ASSERT_EQ(Ngd{}.direction(land, x, v), kSignDraw);
   double n = 0.0;
   for (double c : grad) n += c * c;
   n = std::sqrt(n);
   int plus = 0, minus = 0;
   for (std::uint64_t traj = 0; traj < 200; ++traj) {
-    Ngd::resolve(kSignDraw, land, x, v, RandomKey{42, traj, 3, Purpose::kBouligandSign});
+    Ngd{}.resolve(kSignDraw, land, x, v, RandomKey{42, traj, 3, Purpose::kBouligandSign});
     const double s = v[0] * grad[0] > 0 || (grad[0] == 0 && v[1] * grad[1] > 0) ? 1.0 : -1.0;
     (s > 0 ? plus : minus) += 1;
     for (int i = 0; i < D; ++i) ASSERT_DOUBLE_EQ(v[i], s * grad[i] / n);
@@ -134,8 +134,8 @@ TEST(Direction, RandomUnitVectorAtCriticalPoint) {
   const Product<double, 3> land{2};
   const double x[3] = {0.0, 0.0, 0.0};
   double v[3];
-  ASSERT_EQ(Ngd::direction(land, x, v), kCriticalPoint);
-  Ngd::resolve(kCriticalPoint, land, x, v, RandomKey{1, 2, 3, Purpose::kBouligandSign});
+  ASSERT_EQ(Ngd{}.direction(land, x, v), kCriticalPoint);
+  Ngd{}.resolve(kCriticalPoint, land, x, v, RandomKey{1, 2, 3, Purpose::kBouligandSign});
   EXPECT_NEAR(v[0] * v[0] + v[1] * v[1] + v[2] * v[2], 1.0, 1e-14);
 }
 
@@ -153,7 +153,7 @@ void check_flat_distance() {
     int best_id = -1;
     for (int a = 0; a < Product<double, N>::kAttractors; ++a) {
       double m[N], s = 0.0;
-      Product<double, N>::attractor_position(a, m);
+      land.attractor_position(a, m);
       int negatives = 0;
       for (int i = 0; i < N; ++i) {
         negatives += m[i] < 0;
@@ -172,7 +172,7 @@ void check_flat_distance() {
     if (__builtin_popcount(b) % 2 == 0) even.push_back(b);
   for (int a = 0; a < Product<double, N>::kAttractors; ++a) {
     double m[N];
-    Product<double, N>::attractor_position(a, m);
+    land.attractor_position(a, m);
     unsigned bits = 0;
     for (int i = 0; i < N; ++i) bits |= unsigned(m[i] < 0) << i;
     ASSERT_EQ(bits, even[a]);
@@ -200,7 +200,7 @@ template <int N>
 void check_flattest() {
   const Product<double, N> land{2};
   double m[N], grad[N];
-  Product<double, N>::attractor_position(0, m);
+  land.attractor_position(0, m);
   land.g_grad(m, grad);
   const double flat = std::sqrt(squared_norm(grad));
   EXPECT_DOUBLE_EQ(flat, std::sqrt(double(N)));
@@ -252,7 +252,7 @@ void check_phi_conserved(const L& land, Start&& start) {
     ASSERT_GT(std::abs(land.g_grad(x, grad)), 1e-3);
     for (int k = 0; k < 10000; ++k) {
       double v[D];
-      Gd::direction(land, x, v);
+      Gd{}.direction(land, x, v);
       for (int i = 0; i < D; ++i) x[i] -= 1e-4 * v[i];
     }
     const double drift = std::abs(land.phi(x) - phi0) / std::abs(phi0);

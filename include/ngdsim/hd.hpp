@@ -13,8 +13,8 @@
 
 namespace ngdsim {
 
-// Largest dimension any built-in landscape uses (product n <= 8).
-inline constexpr int kMaxDim = 8;
+// Largest dimension any built-in landscape uses (bilinear m <= 8: d = 16).
+inline constexpr int kMaxDim = 16;
 // Most distance thresholds a run may have (the kernels keep their counters in shared memory).
 inline constexpr int kMaxEps = 16;
 

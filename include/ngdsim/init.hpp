@@ -28,7 +28,7 @@ NGDSIM_HD void initial_point(const InitDist& dist, std::uint64_t seed, std::uint
     for (int k = 0; k < D; ++k) x[k] = dist.a + dist.b * x[k];
   } else {
     // Uniform in the ball: isotropic direction times radius r u^(1/D). The radius
-    // uses a block of the stream the direction never reaches (D <= 8 needs 4 blocks).
+    // uses a block of the stream the direction never reaches (D <= 16 needs 8 blocks).
     double z[D];
     normals(key, z, D);
     double n2 = 0.0;

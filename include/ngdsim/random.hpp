@@ -14,6 +14,7 @@ enum class Purpose : std::uint32_t {
   kBouligandSign = 2,    // sign at g == 0 exactly
   kRandomDirection = 3,  // direction at a critical point of g
   kPerturbation = 4,     // perturbed GD noise
+  kLandscape = 5,        // random landscape data (bilinear A): trajectory 0, step 0
 };
 
 struct RandomKey {

@@ -23,4 +23,15 @@ NGDSIM_HD T squared_norm(const T (&v)[D]) {
   return s;
 }
 
+// grad f = q |g|^(q-1) bsign(g) grad g, with the zero subgradient at g = 0 when q = 1.
+// Branch-free so loops over trajectories vectorize.
+template <class L, class T, int D>
+NGDSIM_HD void grad_f(const L& land, const T (&x)[D], T (&v)[D]) {
+  T grad[D];
+  const T g = land.g_grad(x, grad);
+  const T sign0 = T(g > T(0)) - T(g < T(0));
+  const T c = land.q == 2 ? T(2) * g : sign0;
+  for (int i = 0; i < D; ++i) v[i] = grad[i] * c;
+}
+
 }  // namespace ngdsim

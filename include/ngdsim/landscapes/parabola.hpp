@@ -26,7 +26,7 @@ struct Parabola {
     return sqrt(x[0] * x[0] + x[1] * x[1]);
   }
 
-  static void attractor_position(int, double* out) { out[0] = out[1] = 0.0; }
+  void attractor_position(int, double* out) const { out[0] = out[1] = 0.0; }
 };
 
 }  // namespace ngdsim

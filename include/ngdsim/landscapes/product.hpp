@@ -66,7 +66,7 @@ struct Product {
     return sqrt(s);
   }
 
-  static void attractor_position(int id, double* out) {
+  void attractor_position(int id, double* out) const {
     // Rebuild the even-parity pattern whose rank is id: bit 0 restores the parity.
     unsigned bits = static_cast<unsigned>(id) << 1;
     bits |= parity8_(bits);

@@ -13,7 +13,7 @@ struct Ngd {
   // Branch-free part, vectorizable across trajectories. The sign at g == 0 is set
   // to +1 provisionally and the step is flagged for resolve().
   template <class L, class T, int D>
-  NGDSIM_HD static StepKind direction(const L& land, const T (&x)[D], T (&v)[D]) {
+  NGDSIM_HD StepKind direction(const L& land, const T (&x)[D], T (&v)[D]) const {
     T grad[D];
     const T g = land.g_grad(x, grad);
     const T n2 = squared_norm(grad);
@@ -27,15 +27,9 @@ struct Ngd {
   // The rare part: random Bouligand sign at g == 0, random unit direction where
   // grad g == 0. Both draw from the trajectory's (seed, i, k) stream.
   template <class L, class T, int D>
-  NGDSIM_HD static void resolve(StepKind kind, const L& land, const T (&x)[D], T (&v)[D],
-                                RandomKey key) {
-    if (kind == kSignDraw) {
-      key.purpose = Purpose::kBouligandSign;
-      T grad[D];
-      land.g_grad(x, grad);
-      const T s = T(random_sign(key)) / sqrt(squared_norm(grad));
-      for (int i = 0; i < D; ++i) v[i] = grad[i] * s;
-    } else if (kind == kCriticalPoint) {
+  NGDSIM_HD void resolve(StepKind kind, const L& land, const T (&x)[D], T (&v)[D],
+                         RandomKey key) const {
+    if (kind & kCriticalPoint) {
       key.purpose = Purpose::kRandomDirection;
       double z[D];
       normals(key, z, D);
@@ -43,8 +37,17 @@ struct Ngd {
       for (int i = 0; i < D; ++i) n2 += z[i] * z[i];
       const double inv = 1.0 / sqrt(n2);
       for (int i = 0; i < D; ++i) v[i] = static_cast<T>(z[i] * inv);
+    } else if (kind & kSignDraw) {
+      key.purpose = Purpose::kBouligandSign;
+      T grad[D];
+      land.g_grad(x, grad);
+      const T s = T(random_sign(key)) / sqrt(squared_norm(grad));
+      for (int i = 0; i < D; ++i) v[i] = grad[i] * s;
     }
   }
+
+  template <class T, int D>
+  NGDSIM_HD void perturb(StepKind, T (&)[D], RandomKey) const {}
 };
 
 }  // namespace ngdsim

@@ -4,11 +4,13 @@
 
 namespace ngdsim {
 
-// What the vectorizable part of a step left for the rare, random part to decide.
+// What the vectorizable part of a step left for the rare, per-trajectory part to do
+// (bit flags).
 enum StepKind : std::uint8_t {
   kRegular = 0,
   kSignDraw = 1,       // g == 0 exactly: Bouligand sign drawn from the stream
   kCriticalPoint = 2,  // grad g == 0: uniform random unit direction
+  kNoise = 4,          // perturbed GD: Gaussian noise added after the step
 };
 
 }  // namespace ngdsim
