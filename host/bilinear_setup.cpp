@@ -32,8 +32,10 @@ BilinearSpec bilinear_spec(const Config& c) {
         used = 0;
       }
       if (used != item.size() || used == 0 || !std::isfinite(v))
-        throw UsageError("invalid param A '" + text + "' for landscape bilinear: entries must be "
-                         "finite numbers, m x m = " + std::to_string(m * m) + " of them, row-major");
+        throw UsageError("invalid param A '" + text +
+                         "' for landscape bilinear: entries must be "
+                         "finite numbers, m x m = " +
+                         std::to_string(m * m) + " of them, row-major");
       b.A.push_back(v);
     }
     if (static_cast<int>(b.A.size()) != m * m)

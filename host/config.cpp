@@ -8,6 +8,7 @@
 #include <limits>
 #include <sstream>
 
+#include "bilinear_setup.hpp"
 #include "registry.hpp"
 
 namespace ngdsim {
@@ -217,6 +218,24 @@ void set_option(Config& c, const std::string& key, const std::string& v) {
     c.divergence_bound = to_double(key, v, "a finite number > 0");
     if (!(c.divergence_bound > 0.0) || !std::isfinite(c.divergence_bound))
       bad(key, v, "a finite number > 0");
+  } else if (key == "vary") {
+    // KEY=V1,V2,... (values split on ';' instead when any is present, for init boxes).
+    const auto eq = v.find('=');
+    const std::string allowed =
+        "KEY=V1,V2,... with KEY one of p, alpha0, rho, sigma, init, param.NAME "
+        "(separate values with ';' when they contain commas)";
+    if (eq == std::string::npos || eq == 0 || eq + 1 == v.size()) bad(key, v, allowed);
+    const std::string name = v.substr(0, eq), list = v.substr(eq + 1);
+    const bool known = name == "p" || name == "alpha0" || name == "rho" || name == "sigma" ||
+                       name == "init" || (name.rfind("param.", 0) == 0 && name.size() > 6);
+    if (!known) bad(key, v, allowed);
+    auto values = split(list, list.find(';') != std::string::npos ? ';' : ',');
+    for (const auto& x : values)
+      if (x.empty()) bad(key, v, allowed);
+    for (auto& [k, vals] : c.vary)
+      if (k == name) bad(key, v, "each setting may be varied once");
+    c.vary.emplace_back(name, values);
+    if (c.vary.size() > 2) bad(key, v, "one or two settings");
   } else {
     throw UsageError("unknown setting '" + key + "'");
   }
@@ -247,7 +266,17 @@ void load_toml_file(Config& c, const std::string& path) {
   };
   for (const auto& [k, node] : tbl) {
     const std::string key(k.str());
-    if (key == "param") {
+    if (key == "vary") {
+      const auto* axes = node.as_table();
+      if (!axes) throw UsageError("invalid config key 'vary' in '" + path + "': expected a table");
+      for (const auto& [vk, vv] : *axes) {
+        std::string text;
+        const auto* arr = vv.as_array();
+        if (!arr) throw UsageError("invalid vary." + std::string(vk.str()) + ": expected an array");
+        for (const auto& e : *arr) text += (text.empty() ? "" : ";") + scalar_text("vary", e);
+        set_option(c, "vary", std::string(vk.str()) + "=" + text);
+      }
+    } else if (key == "param") {
       const auto* params = node.as_table();
       if (!params)
         throw UsageError("invalid config key 'param' in '" + path + "': expected a table");
@@ -283,6 +312,7 @@ void resolve(Config& c) {
   const LandscapeInfo& info = find_landscape(c.landscape);  // throws on unknown name
   find_optimizer(c.optimizer);
   c.dim = info.check_params(c.param);
+  if (c.landscape == "bilinear") bilinear_spec(c);  // A's shape and SVD, before anything runs
   c.init_dist = parse_init(c.init, c.dim);
   c.record_spec = parse_record(c.record);
   for (auto k : c.record_spec.list)

@@ -48,6 +48,8 @@ struct Config {
   // CUDA scheduling: trajectories per chunk (256 * 2^m), 0 = sized from free memory.
   std::int64_t chunk = 0;
   double divergence_bound = 1e6;
+  // ngdsim sweep: one or two settings and their values (a grid when two).
+  std::vector<std::pair<std::string, std::vector<std::string>>> vary;
 
   // Derived by resolve().
   int dim = 0;

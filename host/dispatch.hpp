@@ -42,8 +42,8 @@ void dispatch(const Config& c, F&& f) {
   if (c.landscape == "cubic") return dispatch_optimizer<T>(c, Cubic<T>{q}, f);
   if (c.landscape == "cross") return dispatch_optimizer<T>(c, Cross<T>{q}, f);
   if (c.landscape == "quadric")
-    return dispatch_optimizer<T>(
-        c, Quadric<T>::make(q, param_double(c, "a"), param_double(c, "b")), f);
+    return dispatch_optimizer<T>(c, Quadric<T>::make(q, param_double(c, "a"), param_double(c, "b")),
+                                 f);
   if (c.landscape == "bilinear") return dispatch_bilinear<T, 1>(c, param_int(c, "m"), q, f);
   find_landscape(c.landscape);  // throws the UsageError
 }

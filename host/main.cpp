@@ -7,6 +7,7 @@
 #include "h5_util.hpp"
 #include "registry.hpp"
 #include "run.hpp"
+#include "sweep.hpp"
 
 namespace {
 
@@ -37,8 +38,8 @@ const std::vector<std::pair<std::string, std::string>> kRunOptions = {
 };
 
 const std::map<std::string, std::string> kHelp = {
-    {"--landscape", "landscape: product, parabola (see `ngdsim list`)"},
-    {"--optimizer", "optimizer: ngd, gd"},
+    {"--landscape", "product, parabola, cubic, quadric, bilinear, cross (see `ngdsim list`)"},
+    {"--optimizer", "ngd, gd, sam, perturbed"},
     {"--alpha0", "step-size scale alpha0 > 0 (the step of GD when p = 0)"},
     {"--p", "step-size exponent p >= 0: alpha_k = alpha0/(k+1)^p"},
     {"--rho", "SAM radius (sam optimizer)"},
@@ -92,26 +93,56 @@ int info_command(const std::string& path) {
   return 0;
 }
 
+// The options of `run` and `sweep` (same names; sweep adds --vary).
+struct RunFlags {
+  std::map<std::string, std::string> values;
+  std::vector<std::string> params, vary;
+  std::string config_file;
+  bool force = false, save_final = false;
+};
+
+void add_run_options(CLI::App* cmd, RunFlags& f) {
+  // A flag given twice takes its last value, so scripts can append overrides.
+  for (const auto& [flag, key] : kRunOptions)
+    cmd->add_option(flag, f.values[key], kHelp.at(flag))
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  cmd->add_option("--param", f.params, "landscape parameter KEY=VALUE (repeatable)");
+  cmd->add_option("--config", f.config_file, "TOML configuration file (flags override it)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  cmd->add_flag("--force", f.force, "overwrite an existing output file");
+  cmd->add_flag("--save-final", f.save_final, "store per-trajectory final state");
+}
+
+Config config_from(const CLI::App* cmd, RunFlags& f) {
+  Config c;
+  if (!f.config_file.empty()) load_toml_file(c, f.config_file);
+  for (const auto& [flag, key] : kRunOptions)
+    if (cmd->count(flag) > 0) set_option(c, key, f.values[key]);
+  for (const auto& p : f.params) set_option(c, "param", p);
+  if (!f.vary.empty()) {
+    c.vary.clear();  // flags replace the file's [vary]
+    for (const auto& v : f.vary) set_option(c, "vary", v);
+  }
+  if (f.force) c.force = true;
+  if (f.save_final) c.save_final = true;
+  resolve(c);
+  return c;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"ngdsim: Monte Carlo study of where normalized gradient descent ends up"};
   app.require_subcommand(1);
 
+  RunFlags run_flags, sweep_flags;
   auto* run = app.add_subcommand("run", "run one study");
-  std::map<std::string, std::string> values;
-  // A flag given twice takes its last value, so scripts can append overrides.
-  for (const auto& [flag, key] : kRunOptions)
-    run->add_option(flag, values[key], kHelp.at(flag))
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  std::vector<std::string> params;
-  run->add_option("--param", params, "landscape parameter KEY=VALUE (repeatable)");
-  std::string config_file;
-  run->add_option("--config", config_file, "TOML configuration file (flags override it)")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  bool force = false, save_final = false;
-  run->add_flag("--force", force, "overwrite an existing output file");
-  run->add_flag("--save-final", save_final, "store per-trajectory final state");
+  add_run_options(run, run_flags);
+  auto* sweep = app.add_subcommand("sweep", "run one study over a list or grid of settings");
+  add_run_options(sweep, sweep_flags);
+  sweep->add_option("--vary", sweep_flags.vary,
+                    "KEY=V1,V2,... with KEY one of p, alpha0, rho, sigma, init, param.NAME; "
+                    "once or twice (a grid); values with commas are separated by ';'");
 
   app.add_subcommand("list", "landscapes, optimizers, their parameters and ranges");
   auto* info = app.add_subcommand("info", "the stored configuration and summary of a run");
@@ -129,14 +160,14 @@ int main(int argc, char** argv) {
   try {
     if (app.got_subcommand("list")) return list_command();
     if (app.got_subcommand("info")) return info_command(info_path);
-    Config c;
-    if (!config_file.empty()) load_toml_file(c, config_file);
-    for (const auto& [flag, key] : kRunOptions)
-      if (run->count(flag) > 0) set_option(c, key, values[key]);
-    for (const auto& p : params) set_option(c, "param", p);
-    if (force) c.force = true;
-    if (save_final) c.save_final = true;
-    resolve(c);
+    if (app.got_subcommand("sweep")) {
+      const Config c = config_from(sweep, sweep_flags);
+      run_sweep(c, std::cout, std::cerr);
+      return 0;
+    }
+    const Config c = config_from(run, run_flags);
+    if (!c.vary.empty())
+      throw UsageError("invalid vary: a [vary] table is for `ngdsim sweep`, not `ngdsim run`");
     run_study(c, std::cout, std::cerr);
     return 0;
   } catch (const UsageError& e) {

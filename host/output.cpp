@@ -20,7 +20,7 @@ const char* kQuantityDescriptions[kNumQuantities] = {
 const char* kQuantityUnits[kNumQuantities] = {"f", "phi", "x", "x", "f/x"};
 
 // The first series written owns the step and time datasets; the others hard-link them.
-const std::string kAxisOwner = "/observables/f/mean";
+const std::string kAxisOwner = "observables/f/mean";
 
 class Observables {
  public:
@@ -29,7 +29,7 @@ class Observables {
   template <class V>
   void add(const std::string& name, std::vector<hsize_t> tail, const V* value,
            const std::string& description, const std::string& unit = "") {
-    const std::string path = "/observables/" + name;
+    const std::string path = "observables/" + name;
     Handle g = h5::group(file_, path);
     const hsize_t R = hsize_t(plan_.records());
     if (path == kAxisOwner) {
@@ -134,7 +134,7 @@ void write_counts(Observables& obs, const Config& c, const Statistics& s) {
 class H5FinalWriter : public FinalSink {
  public:
   H5FinalWriter(hid_t file, std::int64_t n, int dim) : n_(hsize_t(n)), d_(hsize_t(dim)) {
-    Handle g = h5::group(file, "/final");
+    Handle g = h5::group(file, "final");
     position_ = h5::create(g, "position", {n_, d_}, H5T_NATIVE_DOUBLE,
                            "position x_K of every trajectory", "x");
     class_ = h5::create(g, "class", {n_}, H5T_NATIVE_INT8,
@@ -171,21 +171,18 @@ std::unique_ptr<FinalSink> final_writer(hid_t file, std::int64_t trajectories, i
 
 void write_output(hid_t file, const Config& c, const Plan& plan, const Statistics& s,
                   const Estimates& e) {
-  attr(file, "filetype", std::string("ngdsim-run"));
-  attr(file, "version", std::string(kVersion));
-
   {
-    Handle h = h5::group(file, "/h5md");
+    Handle h = h5::group(file, "h5md");
     attr(h, "version", std::vector<std::int32_t>{1, 1});
-    Handle author = h5::group(file, "/h5md/author");
+    Handle author = h5::group(file, "h5md/author");
     const char* user = std::getenv("USER");
     attr(author, "name", std::string(user ? user : "unknown"));
-    Handle creator = h5::group(file, "/h5md/creator");
+    Handle creator = h5::group(file, "h5md/creator");
     attr(creator, "name", std::string("ngdsim"));
     attr(creator, "version", std::string(kVersion));
   }
   {
-    Handle p = h5::group(file, "/parameters");
+    Handle p = h5::group(file, "parameters");
     attr(p, "landscape", c.landscape);
     for (const auto& [k, v] : resolved_params(c)) attr(p, "param." + k, v);
     attr(p, "optimizer", c.optimizer);
@@ -219,13 +216,13 @@ void write_output(hid_t file, const Config& c, const Plan& plan, const Statistic
   }
   obs.add("alpha", {}, alpha_at.data(), "step size alpha_k = alpha0/(k+1)^p", "x");
   {
-    Handle g = h5::open_group(file, "/observables");
+    Handle g = h5::open_group(file, "observables");
     h5::write(g, "histogram_edges", {hsize_t(plan.edges.size())}, plan.edges.data(),
               "edges of the log-histogram bins: 10^(-20 + j/8), j = 0..240");
   }
 
   {
-    Handle a = h5::group(file, "/attractors");
+    Handle a = h5::group(file, "attractors");
     const auto pos = attractor_positions(c);
     const hsize_t A = hsize_t(s.A), d = hsize_t(c.dim);
     std::vector<double> frac, low, high;
@@ -244,19 +241,19 @@ void write_output(hid_t file, const Config& c, const Plan& plan, const Statistic
   }
 
   {
-    Handle g = h5::group(file, "/particles/sample/position");
+    Handle g = h5::group(file, "particles/sample/position");
     const hsize_t R = hsize_t(s.R), S = hsize_t(s.S), d = hsize_t(c.dim);
     h5::write(g, "step", {R}, plan.record_steps.data(), "recorded step index k", "step");
     h5::write(g, "time", {R}, plan.record_time.data(), "t_k = sum_{j<k} alpha_j", "time");
     h5::write(g, "value", {R, S, d}, s.sample.data(),
               "positions of the sampled trajectories at every recorded step", "x");
-    Handle sample = h5::open_group(file, "/particles/sample");
+    Handle sample = h5::open_group(file, "particles/sample");
     h5::write(sample, "id", {S}, plan.sample_ids.data(),
               "trajectory index of each sampled path (evenly spaced over 0..N-1)");
   }
 
   {
-    Handle g = h5::group(file, "/summary");
+    Handle g = h5::group(file, "summary");
     std::vector<double> pf, pfl, pfh, pm, pml, pmh;
     for (std::size_t i = 0; i < c.eps.size(); ++i) {
       pf.push_back(e.p_flat[i].estimate);

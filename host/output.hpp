@@ -16,12 +16,13 @@ namespace ngdsim {
 
 inline constexpr const char* kVersion = "0.1.0";
 
-// Everything but /final, into an open file.
+// Everything of output.md section 3 but /final, into `file`: an open file's root
+// group for a run, or a sweep point's group (paths inside are relative).
 void write_output(hid_t file, const Config& c, const Plan& plan, const Statistics& s,
                   const Estimates& e);
 
-// /final of output.md section 3: chunked, compressed datasets sized N, filled by
-// hyperslab as the backend delivers chunks.
+// "final" under `file` (output.md section 3's /final): chunked, compressed datasets sized N, filled
+// by hyperslab as the backend delivers chunks.
 std::unique_ptr<FinalSink> final_writer(hid_t file, std::int64_t trajectories, int dim);
 
 }  // namespace ngdsim

@@ -125,8 +125,8 @@ const std::vector<LandscapeInfo>& landscapes() {
                        "minima (1,0), (0,1) and an unbounded branch)"));
     l.push_back(quadric);
     l.push_back(bilinear);
-    l.push_back(q_only("cross",
-                       "g = x y; minima on both axes, flat minimum at the origin (Example 4.1)"));
+    l.push_back(
+        q_only("cross", "g = x y; minima on both axes, flat minimum at the origin (Example 4.1)"));
     return l;
   }();
   return list;

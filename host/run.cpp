@@ -20,9 +20,10 @@
 #include "summary.hpp"
 
 namespace ngdsim {
-namespace {
 
 namespace fs = std::filesystem;
+
+namespace {
 
 // The temporary file of the run in progress, removed if the run is interrupted,
 // so an interrupted run never leaves a file that looks complete.
@@ -33,6 +34,8 @@ extern "C" void remove_temp_and_exit(int sig) {
   std::signal(sig, SIG_DFL);
   std::raise(sig);
 }
+
+}  // namespace
 
 class TempFile {
  public:
@@ -66,49 +69,56 @@ class TempFile {
   bool committed_ = false;
 };
 
-}  // namespace
-
-namespace {
-
-// auto: CUDA when a device is visible, else the CPU path. Says which was chosen.
-std::string choose_backend(const Config& c, const CudaDevice& dev, std::string& why) {
+Backend choose_backend(const Config& c) {
+  Backend b;
   if (c.backend == "cpu") {
-    why = "requested";
-    return "cpu";
+    b.name = "cpu";
+    b.why = "requested";
+    return b;
   }
+  b.dev = cuda_device();
   if (c.backend == "cuda") {
-    if (!dev.present)
-      throw UsageError("invalid backend 'cuda': " + dev.reason + " (allowed here: auto, cpu)");
-    why = "requested";
-    return "cuda";
+    if (!b.dev.present)
+      throw UsageError("invalid backend 'cuda': " + b.dev.reason + " (allowed here: auto, cpu)");
+    b.name = "cuda";
+    b.why = "requested";
+    return b;
   }
-  why = dev.present ? "auto: CUDA device visible" : "auto: " + dev.reason;
-  return dev.present ? "cuda" : "cpu";
+  b.name = b.dev.present ? "cuda" : "cpu";
+  b.why = b.dev.present ? "auto: CUDA device visible" : "auto: " + b.dev.reason;
+  return b;
 }
 
-}  // namespace
+OutputFile::OutputFile(const std::string& path, bool force, const std::string& filetype)
+    : path_(path) {
+  if (fs::exists(path) && !force)
+    throw UsageError("invalid out '" + path + "': the file exists (pass --force to overwrite it)");
+  temp_ = std::make_unique<TempFile>(path);
+  file_ = h5::create_file(temp_->path());
+  h5::attr(file_, "filetype", filetype);
+  h5::attr(file_, "version", std::string(kVersion));
+}
 
-void run_study(const Config& c, std::ostream& out, std::ostream& log) {
-  if (fs::exists(c.out) && !c.force)
-    throw UsageError("invalid out '" + c.out + "': the file exists (pass --force to overwrite it)");
-  const CudaDevice dev = c.backend == "cpu" ? CudaDevice{} : cuda_device();
-  std::string why;
-  const std::string backend = choose_backend(c, dev, why);
-  TempFile temp(c.out);
-  h5::Handle file = h5::create_file(temp.path());
+OutputFile::~OutputFile() = default;
+
+void OutputFile::commit() {
+  file_ = h5::Handle();  // closed before the rename
+  temp_->commit(path_);
+}
+
+Estimates run_point(const Config& c, const Backend& backend, hid_t root, std::ostream& log) {
   std::unique_ptr<FinalSink> sink;
-  if (c.save_final) sink = final_writer(file, c.trajectories, c.dim);
-
+  if (c.save_final) sink = final_writer(root, c.trajectories, c.dim);
   const Plan plan = make_plan(c);
   log << "ngdsim: " << one_line(c) << "\n";
-  log << "ngdsim: backend " << backend << " (" << why << "), precision " << c.precision << ", "
-      << plan.records() << " recorded steps\n";
+  log << "ngdsim: backend " << backend.name << " (" << backend.why << "), precision " << c.precision
+      << ", " << plan.records() << " recorded steps\n";
 
   const auto t0 = std::chrono::steady_clock::now();
   Statistics stats;
   {
     Progress progress(log, c.trajectories * c.steps, isatty(STDERR_FILENO) != 0);
-    if (backend == "cuda") {
+    if (backend.name == "cuda") {
       stats = run_cuda(c, plan, progress.counter(), sink.get());
     } else {
       stats = run_cpu(c, plan, progress.counter());
@@ -122,12 +132,18 @@ void run_study(const Config& c, std::ostream& out, std::ostream& log) {
   Estimates e = estimate(c, plan, stats);
   e.wall_seconds = secs;
   e.rate = static_cast<double>(c.trajectories) * static_cast<double>(c.steps) / secs;
-  e.backend = backend;
-  e.device = backend == "cuda" ? dev.name : "CPU, " + std::to_string(cpu_threads(c)) + " threads";
-  write_output(file, c, plan, stats, e);
-  sink.reset();
-  file = h5::Handle();  // closed before the rename
-  temp.commit(c.out);
+  e.backend = backend.name;
+  e.device = backend.name == "cuda" ? backend.dev.name
+                                    : "CPU, " + std::to_string(cpu_threads(c)) + " threads";
+  write_output(root, c, plan, stats, e);
+  return e;
+}
+
+void run_study(const Config& c, std::ostream& out, std::ostream& log) {
+  const Backend backend = choose_backend(c);
+  OutputFile file(c.out, c.force, "ngdsim-run");
+  const Estimates e = run_point(c, backend, file.root(), log);
+  file.commit();
   print_summary(out, c, e, c.out);
 }
 

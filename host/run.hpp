@@ -1,10 +1,46 @@
 #pragma once
 
+#include <hdf5.h>
+
 #include <iosfwd>
+#include <memory>
 
 #include "config.hpp"
+#include "cuda_backend.hpp"
+#include "estimates.hpp"
+#include "h5_util.hpp"
 
 namespace ngdsim {
+
+struct Backend {
+  std::string name;  // "cpu" or "cuda"
+  std::string why;   // requested, or what auto found
+  CudaDevice dev;
+};
+
+// auto: CUDA when a device is visible, else the CPU path. UsageError for cuda
+// without a device.
+Backend choose_backend(const Config& c);
+
+class TempFile;
+
+// The output file under its temporary name until commit(); an existing file is a
+// UsageError unless `force`. Destroyed without commit(), it leaves nothing.
+class OutputFile {
+ public:
+  OutputFile(const std::string& path, bool force, const std::string& filetype);
+  ~OutputFile();
+  hid_t root() const { return file_; }
+  void commit();
+
+ private:
+  std::string path_;
+  std::unique_ptr<TempFile> temp_;
+  h5::Handle file_;
+};
+
+// Runs one configuration on `backend` and writes output.md section 3 under `root`.
+Estimates run_point(const Config& c, const Backend& backend, hid_t root, std::ostream& log);
 
 // Runs a resolved configuration end to end: checks the output path, runs the
 // backend, writes the file under a temporary name and renames it, prints the summary.

@@ -133,7 +133,8 @@ Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan
     DeviceOutputs out{histogram.get(),   counters.get(),        settled.get(),
                       sample.get(),      nodes_a.get(),         final_position.get(),
                       final_class.get(), final_attractor.get(), last_entry.get()};
-    advance_leaves<L, Opt, T><<<static_cast<unsigned>(leaves), kBlock>>>(land, opt, p, out, first, n);
+    advance_leaves<L, Opt, T>
+        <<<static_cast<unsigned>(leaves), kBlock>>>(land, opt, p, out, first, n);
     NGDSIM_CUDA_CHECK_LAUNCH("advance_leaves");
     int level = 0;
     const Moments* src = reduce_chunk(nodes_a.get(), nodes_b.get(), leaves, width, level);

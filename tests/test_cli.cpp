@@ -49,12 +49,40 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"ball_dim", "--init ball:1@1,1,1", "2 coordinates"},
         BadCase{"tile", "--tile 100", "tile '100'"}, BadCase{"chunk", "--chunk 768", "chunk '768'"},
         BadCase{"eps_many", "--eps 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", "at most 16"},
+        BadCase{"bilinear_m", "--landscape bilinear --param m=9", "param m '9'"},
+        BadCase{"bilinear_shape", "--landscape bilinear --param m=2 --param A=1,2,3",
+                "param A '1,2,3'"},
+        BadCase{"bilinear_nan", "--landscape bilinear --param m=2 --param A=1,0,0,nan",
+                "param A '1,0,0,nan'"},
+        BadCase{"bilinear_singular", "--landscape bilinear --param m=2 --param A=1,2,2,4",
+                "smallest singular value"},
+        BadCase{"quadric_equal", "--landscape quadric --param a=2 --param b=2", "equally flat"},
+        BadCase{"quadric_negative", "--landscape quadric --param a=-1 --param b=-2",
+                "a or b positive"},
+        BadCase{"rho", "--optimizer sam --rho 0", "rho '0'"},
+        BadCase{"sigma", "--optimizer perturbed --sigma=-1", "sigma '-1'"},
         BadCase{"backend", "--backend tpu", "backend 'tpu'"},
         BadCase{"precision", "--precision half", "precision 'half'"},
         BadCase{"unknown_flag", "--bogus 1", "bogus"},
         BadCase{"config_missing", "--config nope.toml", "config 'nope.toml'"},
         BadCase{"unwritable", "--out /nonexistent-dir/x.h5", "out '/nonexistent-dir/x.h5'"}),
     [](const auto& info) { return info.param.name; });
+
+TEST(Cli, SweepRejectsBadVaryAndWritesNothing) {
+  const std::string dir = fresh_dir("sweep-bad");
+  for (const char* vary :
+       {"--vary q=1,2", "--vary p=0,,1", "--vary p=1 --vary alpha0=1 --vary rho=1",
+        "--vary p=-1,0.5", "--vary param.n=2,9"}) {
+    const Result r = run("sweep " + kSmall + "--out s.h5 " + vary, dir);
+    EXPECT_EQ(r.status, 2) << vary << ": " << r.err;
+    EXPECT_FALSE(exists(dir + "/s.h5")) << vary;
+  }
+  EXPECT_EQ(run("sweep " + kSmall + "--out s.h5", dir).status, 2);  // nothing to vary
+  write_file(dir + "/v.toml", "steps = 10\n[vary]\np = [0.5, 1.0]\n");
+  const Result r = run("run --config v.toml --trajectories 256 --out s.h5", dir);
+  EXPECT_EQ(r.status, 2);  // [vary] belongs to sweep
+  EXPECT_NE(r.err.find("sweep"), std::string::npos) << r.err;
+}
 
 TEST(Cli, MalformedTomlReportsItsLine) {
   const std::string dir = fresh_dir("toml");

@@ -243,7 +243,7 @@ TEST(Bilinear, RejectsASmallestSingularValueThatIsNotSimpleOrZero) {
     return std::vector<double>(&q[0][0], &q[0][0] + 9);
   };
   const auto Q = orthogonal(), R = orthogonal();
-  auto make_text = [&](const double (&s)[3]) {
+  auto make_text = [&](const double(&s)[3]) {
     std::ostringstream o;
     o.precision(17);
     for (int i = 0; i < 3; ++i)

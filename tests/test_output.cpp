@@ -252,3 +252,63 @@ TEST(Interrupt, LeavesNoFileThatLooksComplete) {
 
 }  // namespace
 }  // namespace ngdsim::test
+
+namespace ngdsim::test {
+namespace {
+
+// perturbed with sigma = 0 is gd, bit for bit (statistics and final positions).
+TEST(Optimizers, PerturbedWithZeroSigmaIsGradientDescentBitForBit) {
+  const std::string dir = fresh_dir("perturbed-gd");
+  const std::string base = "run --trajectories 3000 --steps 400 --save-final --alpha0 0.01 --p 0 ";
+  ASSERT_EQ(run(base + "--optimizer gd --out a.h5", dir).status, 0);
+  ASSERT_EQ(run(base + "--optimizer perturbed --sigma 0 --out b.h5", dir).status, 0);
+  const hid_t a = H5Fopen((dir + "/a.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t b = H5Fopen((dir + "/b.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  int compared = 0;
+  for (const auto& path : dataset_paths(a)) {
+    if (path.rfind("/parameters", 0) == 0) continue;
+    EXPECT_EQ(read_bytes(a, path), read_bytes(b, path)) << path;
+    ++compared;
+  }
+  EXPECT_GT(compared, 100);
+  H5Fclose(a);
+  H5Fclose(b);
+}
+
+// A sweep file: one group per point laid out like a run, and the table.
+TEST(Sweep, GroupsPerPointAndTheTableOfEstimates) {
+  const std::string dir = fresh_dir("sweep");
+  const Result r =
+      run("sweep --trajectories 2048 --steps 300 --vary p=0.5,1 "
+          "--vary 'init=box:-1,1;box:-2,2' --out s.h5",
+          dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const hid_t f = H5Fopen((dir + "/s.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  EXPECT_EQ(attr_string(f, "filetype"), "ngdsim-sweep");
+  const Array table = read(f, "/sweep/table");
+  ASSERT_EQ(table.dims.size(), 2u);
+  EXPECT_EQ(table.dims[0], 4u);
+  const hid_t s = H5Gopen2(f, "/sweep", H5P_DEFAULT);
+  const std::string columns = attr_string(s, "columns");
+  EXPECT_EQ(columns.rfind("p, init, p_flat(0.1)", 0), 0u) << columns;
+  EXPECT_EQ(attr_string(s, "values.init"), "box:-1,1 | box:-2,2");
+  H5Gclose(s);
+  const std::size_t C = table.dims[1];
+  for (int i = 0; i < 4; ++i) {
+    char group[64];
+    std::snprintf(group, sizeof group, "/points/%03d/summary", i);
+    const hid_t g = H5Gopen2(f, group, H5P_DEFAULT);
+    ASSERT_GE(g, 0) << group;
+    EXPECT_EQ(table.data[i * C + 0], i < 2 ? 0.5 : 1.0);  // p varies slowest
+    EXPECT_EQ(table.data[i * C + 1], i % 2);              // init: index into values.init
+    EXPECT_EQ(table.data[i * C + 2], attr_doubles(g, "p_flat")[0]) << group;
+    H5Gclose(g);
+    std::snprintf(group, sizeof group, "/points/%03d/observables/f/mean/value", i);
+    EXPECT_EQ(read(f, group).dims.size(), 1u);
+  }
+  H5Fclose(f);
+  EXPECT_NE(r.out.find("p=1 init=box:-2,2"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace ngdsim::test

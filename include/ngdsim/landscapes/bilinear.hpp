@@ -19,8 +19,8 @@ struct Bilinear {
   T A[M][M];
   T U[M][M];  // U[i][k]: component i of left singular vector k
   T V[M][M];
-  int kmin = 0;       // index of the smallest singular value
-  T flat[2 * M];      // (u_min, v_min) / sqrt(s_min)
+  int kmin = 0;   // index of the smallest singular value
+  T flat[2 * M];  // (u_min, v_min) / sqrt(s_min)
 
   NGDSIM_HD T g_grad(const T (&z)[2 * M], T (&grad)[2 * M]) const {
     T g = T(0);

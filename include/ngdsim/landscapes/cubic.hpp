@@ -10,7 +10,7 @@ namespace ngdsim {
 template <class T>
 struct Cubic {
   static constexpr int kDim = 2;
-  static constexpr int kAttractors = 1;  // x = y = 2^(-1/3)
+  static constexpr int kAttractors = 1;                    // x = y = 2^(-1/3)
   static constexpr double kFlat = 0.79370052598409973738;  // 2^(-1/3)
 
   int q = 2;
