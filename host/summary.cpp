@@ -27,7 +27,9 @@ void print_summary(std::ostream& os, const Config& c, const Estimates& e, const 
     os << buf;
     if (c.eps[i] < e.alpha_last)
       os << "   warning: eps < alpha_K = " << e.alpha_last
-         << ": NGD oscillates at about alpha_K, so flat(eps) cannot be reached";
+         << (c.optimizer == "ngd"
+                 ? ": NGD oscillates at about alpha_K, so flat(eps) cannot be reached"
+                 : ", the last step size: flat(eps) may be out of reach");
     os << "\n";
   }
   for (std::size_t i = 0; i < c.eps.size(); ++i) {

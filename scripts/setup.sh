@@ -19,8 +19,15 @@ if ((${#missing[@]})); then
 fi
 
 PY=${PYTHON:-python3}
-if ! "$PY" -c "import numpy, h5py, pytest" 2>/dev/null; then
-  echo "setup: installing numpy h5py pytest"
-  "$PY" -m pip install -q numpy h5py pytest 2>/dev/null ||
-    "$PY" -m pip install -q --break-system-packages numpy h5py pytest
+if ! "$PY" -c "import numpy, h5py, pytest, matplotlib" 2>/dev/null; then
+  echo "setup: installing numpy h5py pytest matplotlib"
+  "$PY" -m pip install -q numpy h5py pytest matplotlib 2>/dev/null ||
+    "$PY" -m pip install -q --break-system-packages numpy h5py pytest matplotlib
+fi
+# the ngdsim Python package (python/: load, load_sweep, ngdsim-plot), editable
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if ! (cd "$root" && "$PY" -c "import ngdsim.plot") 2>/dev/null; then
+  echo "setup: installing the ngdsim Python package (pip install -e python)"
+  (cd "$root" && { "$PY" -m pip install -q -e python 2>/dev/null ||
+    "$PY" -m pip install -q --break-system-packages -e python; })
 fi
