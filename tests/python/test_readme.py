@@ -1,0 +1,50 @@
+"""The README's commands, in order, at reduced size: every `build/ngdsim ...`,
+`ngdsim-plot ...` and `python3 -m ngdsim...` line of its sh blocks and every python
+block run in one scratch folder (so later commands see earlier files), with
+`--trajectories 2000 --steps 200` appended to run and sweep commands. Not run here:
+the setup, build and test scripts (CI runs them itself: .ci/run is the README's test
+command, and the default study is a C++ test), the benchmarks and the full-size
+study and figure scripts (long)."""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+EXE = os.path.abspath(os.environ.get("NGDSIM_EXE", os.path.join(ROOT, "build", "ngdsim")))
+SKIP = ("bash scripts/", "bash studies/", "python3 bench/", "ctest", "cmake")
+
+
+def blocks():
+    text = open(os.path.join(ROOT, "README.md")).read()
+    for lang, body in re.findall(r"```(sh|python)\n(.*?)```", text, re.S):
+        if lang == "python":
+            yield "python", body
+            continue
+        for line in body.replace("\\\n", " ").splitlines():
+            line = line.split("  #")[0].strip()
+            if line and not line.startswith("#") and not line.startswith(SKIP):
+                yield "sh", line
+
+
+def test_readme_commands_work_as_written(tmp_path):
+    for name in ("studies", "docs"):
+        os.symlink(os.path.join(ROOT, name), tmp_path / name)
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"))
+    ran = 0
+    for kind, cmd in blocks():
+        if kind == "python":
+            p = subprocess.run([sys.executable, "-c", cmd], cwd=tmp_path, env=env,
+                               capture_output=True, text=True)
+        else:
+            cmd = cmd.replace("build/ngdsim", EXE)
+            if re.search(r"ngdsim (run|sweep)\b", cmd):
+                cmd += " --trajectories 2000 --steps 200 --force"
+            cmd = re.sub(r"^ngdsim-plot\b", f"{sys.executable} -m ngdsim.plot", cmd)
+            p = subprocess.run(cmd, shell=True, cwd=tmp_path, env=env, capture_output=True,
+                               text=True)
+        assert p.returncode == 0, f"README command failed: {cmd}\n{p.stderr[-2000:]}"
+        ran += 1
+    assert ran >= 6
