@@ -11,6 +11,7 @@
 
 #include "bilinear_setup.hpp"
 #include "config.hpp"
+#include "landscape_checks.hpp"
 #include "ngdsim/landscapes/bilinear.hpp"
 #include "ngdsim/landscapes/cross.hpp"
 #include "ngdsim/landscapes/cubic.hpp"
@@ -23,17 +24,9 @@
 namespace ngdsim {
 namespace {
 
-template <class L>
-double f_at(const L& land, const double (&x)[L::kDim]) {
-  double grad[L::kDim];
-  return f_of_g(land.g_grad(x, grad), land.q);
-}
-
-template <int D>
-void random_point(std::mt19937_64& rng, double lo, double hi, double (&x)[D]) {
-  std::uniform_real_distribution<double> u(lo, hi);
-  for (auto& v : x) v = u(rng);
-}
+using test::check_direction_off_set;
+using test::check_gradient;
+using test::random_point;
 
 Bilinear<double, 3> bilinear3(const std::string& A = "random", std::uint64_t seed = 7) {
   Config c;
@@ -57,45 +50,11 @@ void for_each_landscape(F&& f) {
 }
 
 TEST(MoreLandscapes, GradientMatchesFiniteDifferences) {
-  for_each_landscape([](const auto& land) {
-    using L = std::decay_t<decltype(land)>;
-    constexpr int D = L::kDim;
-    std::mt19937_64 rng(7);
-    for (int t = 0; t < 1000; ++t) {
-      double x[D], v[D];
-      random_point(rng, -2.0, 2.0, x);
-      Gd{}.direction(land, x, v);
-      double err = 0.0, scale = 0.0;
-      for (int i = 0; i < D; ++i) {
-        const double h = 1e-3 * std::max(1.0, std::abs(x[i]));
-        double p1[D], m1[D], p2[D], m2[D];
-        std::copy(x, x + D, p1), std::copy(x, x + D, m1), std::copy(x, x + D, p2),
-            std::copy(x, x + D, m2);
-        p1[i] += h, m1[i] -= h, p2[i] += 2 * h, m2[i] -= 2 * h;
-        const double fd =
-            (-f_at(land, p2) + 8 * f_at(land, p1) - 8 * f_at(land, m1) + f_at(land, m2)) / (12 * h);
-        err = std::max(err, std::abs(fd - v[i]));
-        scale = std::max(scale, std::abs(v[i]));
-      }
-      ASSERT_LT(err, 1e-6 * std::max(scale, 1.0)) << "point " << t;
-    }
-  });
+  for_each_landscape([](const auto& land) { check_gradient(land); });
 }
 
 TEST(MoreLandscapes, DirectionIsNormalizedGradientOffTheSet) {
-  for_each_landscape([](const auto& land) {
-    using L = std::decay_t<decltype(land)>;
-    constexpr int D = L::kDim;
-    std::mt19937_64 rng(11);
-    for (int t = 0; t < 1000; ++t) {
-      double x[D], v[D], gf[D];
-      random_point(rng, -2.0, 2.0, x);
-      ASSERT_EQ(Ngd{}.direction(land, x, v), kRegular);
-      Gd{}.direction(land, x, gf);
-      const double n = std::sqrt(squared_norm(gf));
-      for (int i = 0; i < D; ++i) ASSERT_NEAR(v[i], gf[i] / n, 1e-12);
-    }
-  });
+  for_each_landscape([](const auto& land) { check_direction_off_set(land); });
 }
 
 template <class L>
