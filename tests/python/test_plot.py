@@ -15,11 +15,9 @@ ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 PYDIR = os.path.join(ROOT, "python")
 EXE = os.environ.get("NGDSIM_EXE", os.path.join(HERE, "../../build/ngdsim"))
 
-try:
-    import ngdsim  # installed (pip install -e python)
-except ImportError:  # not installed: use the checkout
-    sys.path.insert(0, PYDIR)
-    import ngdsim
+# Always this checkout's package, even where another checkout is installed editable.
+sys.path.insert(0, PYDIR)
+import ngdsim  # noqa: E402
 
 N, K, S = 2048, 300, 16
 EPS = (0.1, 0.01)
