@@ -1,5 +1,6 @@
 // ngdsim command line: run, list, info (../shared/spec/cli.md).
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <iostream>
 #include <map>
 
@@ -82,6 +83,23 @@ int info_command(const std::string& path) {
   if (H5Fis_hdf5(path.c_str()) <= 0)
     throw UsageError("invalid file '" + path + "': not an HDF5 file");
   auto file = h5::open_file(path);
+  if (H5Lexists(file, "/sweep", H5P_DEFAULT) > 0) {
+    // A sweep: its configuration, then each point's label and summary.
+    auto sweep = h5::open_group(file, "/sweep");
+    std::cout << "# sweep configuration\n" << h5::read_string(sweep, "config");
+    for (int i = 0;; ++i) {
+      char name[32];
+      std::snprintf(name, sizeof name, "/points/%03d", i);
+      if (H5Lexists(file, name, H5P_DEFAULT) <= 0) break;
+      auto point = h5::open_group(file, name);
+      std::cout << "# point " << i;
+      for (const auto& line : h5::describe_attributes(point)) std::cout << " (" << line << ")";
+      std::cout << "\n";
+      auto summary = h5::open_group(point, "summary");
+      for (const auto& line : h5::describe_attributes(summary)) std::cout << line << "\n";
+    }
+    return 0;
+  }
   if (H5Lexists(file, "/summary", H5P_DEFAULT) <= 0 ||
       H5Lexists(file, "/parameters", H5P_DEFAULT) <= 0)
     throw UsageError("invalid file '" + path + "': not an ngdsim output (no /summary)");

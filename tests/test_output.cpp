@@ -308,6 +308,10 @@ TEST(Sweep, GroupsPerPointAndTheTableOfEstimates) {
   }
   H5Fclose(f);
   EXPECT_NE(r.out.find("p=1 init=box:-2,2"), std::string::npos) << r.out;
+  const Result info = run("info s.h5", dir);
+  EXPECT_EQ(info.status, 0) << info.err;
+  EXPECT_NE(info.out.find("[vary]"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("label = p=0.5 init=box:-2,2"), std::string::npos) << info.out;
 }
 
 }  // namespace
