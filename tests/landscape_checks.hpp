@@ -72,4 +72,25 @@ void check_direction_off_set(const L& land) {
   }
 }
 
+// On {g = 0} exactly: +-grad g/|grad g|, the sign drawn from the stream, both signs seen.
+template <class L>
+void check_direction_on_set(const L& land, const double (&x)[L::kDim]) {
+  constexpr int D = L::kDim;
+  double grad[D], v[D];
+  ASSERT_EQ(land.g_grad(x, grad), 0.0);
+  ASSERT_EQ(Ngd{}.direction(land, x, v), kSignDraw);
+  const double n = std::sqrt(squared_norm(grad));
+  int plus = 0;
+  for (std::uint64_t i = 0; i < 200; ++i) {
+    Ngd{}.resolve(kSignDraw, land, x, v, RandomKey{5, i, 9, Purpose::kBouligandSign});
+    double dot = 0.0;
+    for (int k = 0; k < D; ++k) dot += v[k] * grad[k];
+    const double s = dot > 0 ? 1.0 : -1.0;
+    plus += s > 0;
+    for (int k = 0; k < D; ++k) ASSERT_DOUBLE_EQ(v[k], s * grad[k] / n);
+  }
+  EXPECT_GT(plus, 50);
+  EXPECT_LT(plus, 150);
+}
+
 }  // namespace ngdsim::test

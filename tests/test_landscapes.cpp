@@ -18,6 +18,7 @@ namespace ngdsim {
 namespace {
 
 using test::check_direction_off_set;
+using test::check_direction_on_set;
 using test::check_gradient;
 using test::random_point;
 
@@ -45,27 +46,6 @@ TEST(Direction, EqualsNormalizedGradientOffTheSet) {
   check_direction_off_set(Product<double, 3>{1});
   check_direction_off_set(Parabola<double>{2});
   check_direction_off_set(Parabola<double>{1});
-}
-
-// On {g = 0} exactly: +-grad g/|grad g|, the sign drawn from the stream, both signs seen.
-template <class L>
-void check_direction_on_set(const L& land, const double (&x)[L::kDim]) {
-  constexpr int D = L::kDim;
-  double grad[D], v[D];
-  ASSERT_EQ(land.g_grad(x, grad), 0.0) << "test point must lie on {g = 0} exactly";
-  ASSERT_EQ(Ngd{}.direction(land, x, v), kSignDraw);
-  double n = 0.0;
-  for (double c : grad) n += c * c;
-  n = std::sqrt(n);
-  int plus = 0, minus = 0;
-  for (std::uint64_t traj = 0; traj < 200; ++traj) {
-    Ngd{}.resolve(kSignDraw, land, x, v, RandomKey{42, traj, 3, Purpose::kBouligandSign});
-    const double s = v[0] * grad[0] > 0 || (grad[0] == 0 && v[1] * grad[1] > 0) ? 1.0 : -1.0;
-    (s > 0 ? plus : minus) += 1;
-    for (int i = 0; i < D; ++i) ASSERT_DOUBLE_EQ(v[i], s * grad[i] / n);
-  }
-  EXPECT_GT(plus, 50);
-  EXPECT_GT(minus, 50);
 }
 
 TEST(Direction, BouligandSignOnTheSet) {
