@@ -185,7 +185,8 @@ void set_option(Config& c, const std::string& key, const std::string& v) {
     c.record_spec = parse_record(v);
     c.record = v;
   } else if (key == "backend") {
-    if (v != "auto" && v != "cpu" && v != "cuda") bad(key, v, "one of auto, cpu, cuda");
+    if (v != "auto" && v != "cpu" && v != "cuda" && v != "emulated")
+      bad(key, v, "one of auto, cpu, cuda, emulated");
     c.backend = v;
   } else if (key == "precision") {
     if (v != "double" && v != "float") bad(key, v, "one of double, float");

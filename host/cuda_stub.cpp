@@ -1,16 +1,14 @@
 // Built when nvcc is not found: the CUDA backend reports itself absent.
 #include <stdexcept>
 
-#include "cuda_backend.hpp"
+#include "device_backend.hpp"
 
-namespace ngdsim {
+namespace ngdsim::cuda {
 
-bool cuda_built() { return false; }
+DeviceInfo device() { return {false, "", "this build has no CUDA support"}; }
 
-CudaDevice cuda_device() { return {false, "", "this build has no CUDA support"}; }
-
-Statistics run_cuda(const Config&, const Plan&, std::atomic<std::int64_t>&, FinalSink*) {
+Statistics run(const Config&, const Plan&, std::atomic<std::int64_t>&, FinalSink*) {
   throw std::runtime_error("this build has no CUDA support");
 }
 
-}  // namespace ngdsim
+}  // namespace ngdsim::cuda

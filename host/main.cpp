@@ -51,7 +51,9 @@ const std::map<std::string, std::string> kHelp = {
     {"--init", "box:LO,HI | normal:MEAN,SIGMA | ball:R@X1,X2,..."},
     {"--eps", "distance thresholds E1,E2,... (the first is the main one)"},
     {"--record", "record schedule: log:R | every:S | list:K1,K2,..."},
-    {"--backend", "auto (CUDA when a device is visible) | cpu | cuda"},
+    {"--backend",
+     "auto (CUDA when a device is visible) | cpu | cuda | emulated (the CUDA kernels run "
+     "on the CPU: a slow testing aid, never chosen by auto)"},
     {"--precision", "double | float"},
     {"--out", "output HDF5 file (default ngdsim-out.h5)"},
     {"--sample-paths", "number of whole paths kept for pictures (default 64)"},
@@ -59,8 +61,8 @@ const std::map<std::string, std::string> kHelp = {
     {"--tile", "trajectories per CPU work unit, a multiple of 256; never changes the results"},
     {"--divergence-bound", "a trajectory with |x_i| beyond this has diverged (default 1e6)"},
     {"--chunk",
-     "CUDA: trajectories per chunk, 256 * 2^m (0: sized from free memory); never "
-     "changes the results"},
+     "cuda and emulated: trajectories per chunk, 256 * 2^m (0: sized from free memory); "
+     "never changes the results"},
 };
 
 int list_command() {

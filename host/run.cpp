@@ -11,7 +11,7 @@
 #include <memory>
 
 #include "cpu_backend.hpp"
-#include "cuda_backend.hpp"
+#include "device_backend.hpp"
 #include "estimates.hpp"
 #include "h5_util.hpp"
 #include "output.hpp"
@@ -76,10 +76,22 @@ Backend choose_backend(const Config& c) {
     b.why = "requested";
     return b;
   }
-  b.dev = cuda_device();
+  if (c.backend == "emulated") {
+    try {
+      emulated::configure(cpu_threads(c));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+    b.name = "emulated";
+    b.why = "requested: the CUDA kernels on the CPU, a testing aid";
+    b.dev = emulated::device();
+    return b;
+  }
+  b.dev = cuda::device();
   if (c.backend == "cuda") {
     if (!b.dev.present)
-      throw UsageError("invalid backend 'cuda': " + b.dev.reason + " (allowed here: auto, cpu)");
+      throw UsageError("invalid backend 'cuda': " + b.dev.reason +
+                       " (allowed here: auto, cpu, emulated)");
     b.name = "cuda";
     b.why = "requested";
     return b;
@@ -119,7 +131,9 @@ Estimates run_point(const Config& c, const Backend& backend, hid_t root, std::os
   {
     Progress progress(log, c.trajectories * c.steps, isatty(STDERR_FILENO) != 0);
     if (backend.name == "cuda") {
-      stats = run_cuda(c, plan, progress.counter(), sink.get());
+      stats = cuda::run(c, plan, progress.counter(), sink.get());
+    } else if (backend.name == "emulated") {
+      stats = emulated::run(c, plan, progress.counter(), sink.get());
     } else {
       stats = run_cpu(c, plan, progress.counter());
       if (sink)
@@ -128,13 +142,16 @@ Estimates run_point(const Config& c, const Backend& backend, hid_t root, std::os
     }
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (stats.chunks > 0)
+    log << "ngdsim: " << stats.chunks << (stats.chunks == 1 ? " chunk" : " chunks") << " of "
+        << stats.chunk << " trajectories on the device\n";
 
   Estimates e = estimate(c, plan, stats);
   e.wall_seconds = secs;
   e.rate = static_cast<double>(c.trajectories) * static_cast<double>(c.steps) / secs;
   e.backend = backend.name;
-  e.device = backend.name == "cuda" ? backend.dev.name
-                                    : "CPU, " + std::to_string(cpu_threads(c)) + " threads";
+  e.device = backend.name == "cpu" ? "CPU, " + std::to_string(cpu_threads(c)) + " threads"
+                                   : backend.dev.name;
   write_output(root, c, plan, stats, e);
   return e;
 }

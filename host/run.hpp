@@ -6,20 +6,21 @@
 #include <memory>
 
 #include "config.hpp"
-#include "cuda_backend.hpp"
+#include "device_backend.hpp"
 #include "estimates.hpp"
 #include "h5_util.hpp"
 
 namespace ngdsim {
 
 struct Backend {
-  std::string name;  // "cpu" or "cuda"
+  std::string name;  // "cpu", "cuda" or "emulated"
   std::string why;   // requested, or what auto found
-  CudaDevice dev;
+  DeviceInfo dev;
 };
 
-// auto: CUDA when a device is visible, else the CPU path. UsageError for cuda
-// without a device.
+// auto: CUDA when a device is visible, else the CPU path (never the emulated device,
+// a testing aid). UsageError for cuda without a device, or for a malformed control
+// of the emulated device.
 Backend choose_backend(const Config& c);
 
 class TempFile;

@@ -29,6 +29,8 @@ struct Statistics {
   std::vector<std::int8_t> final_class;       // [N]
   std::vector<std::int32_t> final_attractor;  // [N], -1 unless flat(eps_main)
   std::vector<std::int64_t> last_entry;       // [N], step, -1 if not inside at K
+  // How a device backend scheduled the run (0 on the CPU path): trajectories per chunk.
+  std::int64_t chunk = 0, chunks = 0;
 
   void allocate(int records, int eps, int attractors, int samples, int dim);
   // Adds every integer count of o (exact, order-independent).

@@ -6,12 +6,13 @@
 // to the CPU path's when the trajectories are.
 #pragma once
 
+#include "launch.cuh"
 #include "ngdsim/init.hpp"
 #include "ngdsim/observe.hpp"
 #include "ngdsim/optimizers/step_kind.hpp"
 #include "ngdsim/stats.hpp"
 
-namespace ngdsim::cuda {
+namespace ngdsim::NGDSIM_KERNEL_NS {
 
 inline constexpr int kBlock = 256;  // equals kLeafSize (host/registry.hpp)
 inline constexpr int kMaxAttractors = 128;
@@ -185,4 +186,4 @@ __global__ void __launch_bounds__(kBlock)
   out.last_entry[j] = settle >= 0 ? p.record_steps[settle] : -1;
 }
 
-}  // namespace ngdsim::cuda
+}  // namespace ngdsim::NGDSIM_KERNEL_NS

@@ -1,11 +1,11 @@
-// The CUDA backend's entry points (host/cuda_backend.hpp): device discovery and the
-// dispatch from a configuration to the landscape's translation unit.
-#include "cuda_backend.hpp"
+// The entry points of the kernels' backend (host/device_backend.hpp): device
+// discovery and the dispatch from a configuration to the landscape's translation unit.
 #include "cuda_check.cuh"
+#include "device_backend.hpp"
+#include "launch.cuh"
 #include "registry.hpp"
 
-namespace ngdsim {
-namespace cuda {
+namespace ngdsim::NGDSIM_KERNEL_NS {
 
 #define NGDSIM_LANDSCAPE(name) \
   Statistics run_##name(const Config&, const Plan&, std::atomic<std::int64_t>&, FinalSink*);
@@ -30,11 +30,7 @@ NGDSIM_LANDSCAPE(bilinear7)
 NGDSIM_LANDSCAPE(bilinear8)
 #undef NGDSIM_LANDSCAPE
 
-}  // namespace cuda
-
-bool cuda_built() { return true; }
-
-CudaDevice cuda_device() {
+DeviceInfo device() {
   int count = 0;
   const cudaError_t status = cudaGetDeviceCount(&count);
   if (status != cudaSuccess || count == 0)
@@ -47,39 +43,38 @@ CudaDevice cuda_device() {
   return {true, prop.name, ""};
 }
 
-Statistics run_cuda(const Config& c, const Plan& plan, std::atomic<std::int64_t>& progress,
-                    FinalSink* sink) {
+Statistics run(const Config& c, const Plan& plan, std::atomic<std::int64_t>& progress,
+               FinalSink* sink) {
   NGDSIM_CUDA_CHECK(cudaSetDevice(0));
-  if (c.landscape == "parabola") return cuda::run_parabola(c, plan, progress, sink);
-  if (c.landscape == "cubic") return cuda::run_cubic(c, plan, progress, sink);
-  if (c.landscape == "cross") return cuda::run_cross(c, plan, progress, sink);
-  if (c.landscape == "quadric") return cuda::run_quadric(c, plan, progress, sink);
+  if (c.landscape == "parabola") return run_parabola(c, plan, progress, sink);
+  if (c.landscape == "cubic") return run_cubic(c, plan, progress, sink);
+  if (c.landscape == "cross") return run_cross(c, plan, progress, sink);
+  if (c.landscape == "quadric") return run_quadric(c, plan, progress, sink);
   if (c.landscape == "bilinear") {
     using Run = Statistics (*)(const Config&, const Plan&, std::atomic<std::int64_t>&, FinalSink*);
-    static const Run runs[] = {cuda::run_bilinear1, cuda::run_bilinear2, cuda::run_bilinear3,
-                               cuda::run_bilinear4, cuda::run_bilinear5, cuda::run_bilinear6,
-                               cuda::run_bilinear7, cuda::run_bilinear8};
+    static const Run runs[] = {run_bilinear1, run_bilinear2, run_bilinear3, run_bilinear4,
+                               run_bilinear5, run_bilinear6, run_bilinear7, run_bilinear8};
     return runs[param_int(c, "m") - 1](c, plan, progress, sink);
   }
   if (c.landscape == "product") {
     switch (param_int(c, "n")) {
       case 2:
-        return cuda::run_product2(c, plan, progress, sink);
+        return run_product2(c, plan, progress, sink);
       case 3:
-        return cuda::run_product3(c, plan, progress, sink);
+        return run_product3(c, plan, progress, sink);
       case 4:
-        return cuda::run_product4(c, plan, progress, sink);
+        return run_product4(c, plan, progress, sink);
       case 5:
-        return cuda::run_product5(c, plan, progress, sink);
+        return run_product5(c, plan, progress, sink);
       case 6:
-        return cuda::run_product6(c, plan, progress, sink);
+        return run_product6(c, plan, progress, sink);
       case 7:
-        return cuda::run_product7(c, plan, progress, sink);
+        return run_product7(c, plan, progress, sink);
       case 8:
-        return cuda::run_product8(c, plan, progress, sink);
+        return run_product8(c, plan, progress, sink);
     }
   }
-  throw std::runtime_error("the CUDA backend has no kernel for landscape " + c.landscape);
+  throw std::runtime_error("the device backend has no kernel for landscape " + c.landscape);
 }
 
-}  // namespace ngdsim
+}  // namespace ngdsim::NGDSIM_KERNEL_NS

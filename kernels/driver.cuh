@@ -1,17 +1,20 @@
-// Host side of the CUDA backend for one (landscape, optimizer, precision): device
-// buffers, the chunk loop, the per-chunk tree merge and the copies back. N is split
-// into chunks of 256 * 2^m trajectories sized from free device memory (or --chunk),
-// so each chunk's moments reduce on the device to one node of the fixed tree, which
-// the host tree then merges exactly as the CPU path's leaves: the statistics do not
-// depend on the chunk size.
+// Host side of the device backends (CUDA, emulated) for one (landscape, optimizer,
+// precision): device buffers, the chunk loop, the per-chunk tree merge and the copies
+// back. N is split into chunks of 256 * 2^m trajectories planned from free device
+// memory (host/chunk_plan.hpp) or --chunk, so each chunk's moments reduce on the
+// device to one node of the fixed tree, which the host tree then merges exactly as the
+// CPU path's leaves: the statistics do not depend on the chunk size.
 #pragma once
 
 #include <algorithm>
 #include <atomic>
+#include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <vector>
 
 #include "advance.cuh"
+#include "chunk_plan.hpp"
 #include "cuda_check.cuh"
 #include "final_sink.hpp"
 #include "moment_tree.hpp"
@@ -23,7 +26,7 @@
 #include "statistics.hpp"
 #include "tree.cuh"
 
-namespace ngdsim::cuda {
+namespace ngdsim::NGDSIM_KERNEL_NS {
 
 // Owns one device allocation.
 template <class V>
@@ -67,21 +70,6 @@ DeviceArray<V> to_device(const std::vector<V>& host) {
   return d;
 }
 
-// Trajectories per chunk: 256 * 2^m, the largest that fits half the free memory.
-inline long long chunk_size(const Config& c, int R, int D) {
-  const long long leaf = 256;
-  if (c.chunk > 0) return c.chunk;
-  size_t free_bytes = 0, total = 0;
-  NGDSIM_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total));
-  // Two moment buffers (tree ping-pong) per leaf, per-trajectory output if asked.
-  const double per_traj = 2.0 * R * kNumQuantities * sizeof(Moments) / leaf +
-                          (c.save_final ? D * 8.0 + 1 + 4 + 8 : 0.0);
-  const long long fit = static_cast<long long>(0.5 * static_cast<double>(free_bytes) / per_traj);
-  long long chunk = leaf;
-  while (chunk * 2 <= fit && chunk < c.trajectories) chunk *= 2;
-  return chunk;
-}
-
 template <class L, class Opt, class T>
 Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan& plan,
                       std::atomic<std::int64_t>& progress, FinalSink* sink) {
@@ -91,6 +79,17 @@ Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan
   if (A > kMaxAttractors) throw std::runtime_error("too many attractors for the CUDA backend");
   const CounterLayout cl{E, A};
   const int width = R * kNumQuantities;
+
+  size_t free_bytes = 0, total_bytes = 0;
+  NGDSIM_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+  const ChunkPlan schedule =
+      plan_chunks({c.trajectories, c.steps, R, D, E, A, S, c.save_final, c.chunk}, free_bytes);
+  if (!schedule.fits && c.chunk == 0)
+    throw std::runtime_error(
+        "the device has " + std::to_string(free_bytes >> 20) + " MiB free, and this run needs " +
+        std::to_string((schedule.fixed_bytes + schedule.chunk_bytes + (1 << 20) - 1) >> 20) +
+        " MiB at least (with chunks of 256 trajectories); fewer recorded steps need less");
+  const long long chunk = schedule.chunk;
 
   auto alpha = to_device(plan.alpha);
   auto edges = to_device(plan.edges);
@@ -109,7 +108,6 @@ Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan
   settled.zero();
   sample.zero();
 
-  const long long chunk = chunk_size(c, R, D);
   const long long chunk_leaves = chunk / kBlock;
   DeviceArray<Moments> nodes_a(size_t(chunk_leaves) * width), nodes_b(size_t(chunk_leaves) * width);
   DeviceArray<double> final_position(c.save_final ? size_t(chunk) * D : 0);
@@ -133,8 +131,8 @@ Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan
     DeviceOutputs out{histogram.get(),   counters.get(),        settled.get(),
                       sample.get(),      nodes_a.get(),         final_position.get(),
                       final_class.get(), final_attractor.get(), last_entry.get()};
-    advance_leaves<L, Opt, T>
-        <<<static_cast<unsigned>(leaves), kBlock>>>(land, opt, p, out, first, n);
+    launch(advance_leaves<L, Opt, T>, dim3(static_cast<unsigned>(leaves)), dim3(kBlock), land, opt,
+           p, out, first, n);
     NGDSIM_CUDA_CHECK_LAUNCH("advance_leaves");
     int level = 0;
     const Moments* src = reduce_chunk(nodes_a.get(), nodes_b.get(), leaves, width, level);
@@ -181,6 +179,8 @@ Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan
     s.critical[r] = row[cl.critical()];
   }
   s.moments = tree.root();
+  s.chunk = chunk;
+  s.chunks = schedule.chunks;
   return s;
 }
 
@@ -204,4 +204,4 @@ Statistics run_landscape(const Config& c, const Plan& plan, std::atomic<std::int
   return with(Ngd{});
 }
 
-}  // namespace ngdsim::cuda
+}  // namespace ngdsim::NGDSIM_KERNEL_NS

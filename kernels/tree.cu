@@ -3,7 +3,7 @@
 #include "cuda_check.cuh"
 #include "tree.cuh"
 
-namespace ngdsim::cuda {
+namespace ngdsim::NGDSIM_KERNEL_NS {
 namespace {
 
 __global__ void merge_level(const Moments* src, Moments* dst, long long count, int width) {
@@ -22,11 +22,12 @@ const Moments* reduce_chunk(Moments* a, Moments* b, long long leaves, int width,
   level = 0;
   for (long long count = leaves; count > 1; count = (count + 1) / 2, ++level) {
     const long long work = (count + 1) / 2 * width;
-    merge_level<<<static_cast<unsigned>((work + 255) / 256), 256>>>(a, b, count, width);
+    launch(merge_level, dim3(static_cast<unsigned>((work + 255) / 256)), dim3(256), a, b, count,
+           width);
     NGDSIM_CUDA_CHECK_LAUNCH("merge_level");
     std::swap(a, b);
   }
   return a;
 }
 
-}  // namespace ngdsim::cuda
+}  // namespace ngdsim::NGDSIM_KERNEL_NS

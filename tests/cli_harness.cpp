@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -43,10 +44,10 @@ std::string exe() {
   return env && *env ? env : NGDSIM_EXE;
 }
 
-Result run(const std::string& args, const std::string& dir) {
+Result run(const std::string& args, const std::string& dir, const std::string& env) {
   const std::string out = dir + "/.stdout", err = dir + "/.stderr";
-  const std::string cmd =
-      "cd '" + dir + "' && '" + exe() + "' " + args + " >'" + out + "' 2>'" + err + "' </dev/null";
+  const std::string cmd = "cd '" + dir + "' && " + env + " '" + exe() + "' " + args + " >'" + out +
+                          "' 2>'" + err + "' </dev/null";
   const int raw = std::system(cmd.c_str());
   Result r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
   fs::remove(out);
@@ -131,6 +132,29 @@ std::vector<std::string> dataset_paths(hid_t file) {
       },
       &visit);
   return visit.paths;
+}
+
+std::vector<std::string> differing_datasets(const std::string& a, const std::string& b,
+                                            std::vector<std::string>* compared) {
+  const hid_t fa = H5Fopen(a.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t fb = H5Fopen(b.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (fa < 0 || fb < 0) throw std::runtime_error("cannot open " + a + " or " + b);
+  std::vector<std::string> differ, seen;
+  const std::vector<std::string> pa = dataset_paths(fa), pb = dataset_paths(fb);
+  for (const auto& path : pa) {
+    if (path.rfind("/parameters", 0) == 0) continue;
+    seen.push_back(path);
+    if (std::find(pb.begin(), pb.end(), path) == pb.end() ||
+        read_bytes(fa, path) != read_bytes(fb, path))
+      differ.push_back(path);
+  }
+  for (const auto& path : pb)
+    if (path.rfind("/parameters", 0) != 0 && std::find(pa.begin(), pa.end(), path) == pa.end())
+      differ.push_back(path);
+  H5Fclose(fa);
+  H5Fclose(fb);
+  if (compared) *compared = seen;
+  return differ;
 }
 
 }  // namespace ngdsim::test

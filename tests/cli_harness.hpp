@@ -15,8 +15,8 @@ struct Result {
 
 // The ngdsim program under test: $NGDSIM_EXE, else the one built beside the tests.
 std::string exe();
-// Runs `ngdsim ARGS` (a shell word list) in `dir`.
-Result run(const std::string& args, const std::string& dir);
+// Runs `ngdsim ARGS` (a shell word list) in `dir`, with `env` (VAR=value ...) set.
+Result run(const std::string& args, const std::string& dir, const std::string& env = "");
 std::string fresh_dir(const std::string& name);
 bool exists(const std::string& path);
 void write_file(const std::string& path, const std::string& text);
@@ -32,5 +32,10 @@ std::string attr_string(hid_t obj, const std::string& name);
 bool has_attr(hid_t obj, const std::string& name);
 // Every dataset path in the file, depth first (hard links visited once per path).
 std::vector<std::string> dataset_paths(hid_t file);
+// Compares two output files dataset by dataset, byte for byte, outside /parameters
+// (which names the backend and the scheduling). Returns the paths that differ, or
+// that one file lacks; `compared` receives the paths of the first file compared.
+std::vector<std::string> differing_datasets(const std::string& a, const std::string& b,
+                                            std::vector<std::string>* compared = nullptr);
 
 }  // namespace ngdsim::test

@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "cli_harness.hpp"
-#include "cuda_backend.hpp"
+#include "device_backend.hpp"
 
 namespace ngdsim::test {
 namespace {
@@ -16,7 +16,7 @@ namespace {
 class Gpu : public testing::Test {
  protected:
   void SetUp() override {
-    const CudaDevice dev = cuda_device();
+    const DeviceInfo dev = cuda::device();
     if (dev.present) return;
     const char* require = std::getenv("NGDSIM_REQUIRE_GPU");
     if (require && std::string(require) == "1")
