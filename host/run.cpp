@@ -82,9 +82,11 @@ Backend choose_backend(const Config& c) {
     } catch (const std::invalid_argument& e) {
       throw UsageError(e.what());
     }
+    b.dev = emulated::device();
+    if (!b.dev.present)  // only when a fault is injected into the device query
+      throw UsageError("invalid backend 'emulated': " + b.dev.reason);
     b.name = "emulated";
     b.why = "requested: the CUDA kernels on the CPU, a testing aid";
-    b.dev = emulated::device();
     return b;
   }
   b.dev = cuda::device();

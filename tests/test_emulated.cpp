@@ -219,6 +219,12 @@ TEST(Backend, EmulatedIsStoredNeverAutomaticAndItsControlsAreChecked) {
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.err.find("invalid NGDSIM_EMU_MEMORY 'lots'"), std::string::npos) << bad.err;
   EXPECT_FALSE(exists(dir + "/b.h5"));
+
+  const Result none = run("run --backend emulated --trajectories 1000 --steps 50 --out c.h5", dir,
+                          "NGDSIM_EMU_FAULT=cudaGetDeviceCount:1");
+  EXPECT_EQ(none.status, 2);
+  EXPECT_NE(none.err.find("no CUDA-capable device is detected"), std::string::npos) << none.err;
+  EXPECT_FALSE(exists(dir + "/c.h5"));
 }
 
 }  // namespace

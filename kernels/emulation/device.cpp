@@ -30,6 +30,7 @@ namespace {
 // page below it so an overflow faults instead of corrupting a neighbour.
 constexpr std::size_t kStackBytes = std::size_t{128} << 10;
 constexpr unsigned kMaxThreadsPerBlock = 1024;
+constexpr std::uint64_t kMaxWorkers = 256;
 
 // Stacks reused from block to block by one worker (mapping 256 stacks per block
 // would dominate the run time of small kernels).
@@ -277,9 +278,10 @@ void run_grid(const char* what, dim3 grid, dim3 block, ThreadBody body) {
     std::shuffle(g.order.begin(), g.order.end(), rng);
   }
   // Never the calling thread: a worker's thread-local block is overwritten with
-  // the poison, which the caller's own thread-locals must not be.
-  const int workers = static_cast<int>(
-      std::min<std::uint64_t>(blocks, static_cast<std::uint64_t>(std::max(1, g.controls.threads))));
+  // the poison, which the caller's own thread-locals must not be. At most one worker
+  // per block, and kMaxWorkers (each maps a block's worth of fiber stacks).
+  const int workers = static_cast<int>(std::min<std::uint64_t>(
+      {blocks, static_cast<std::uint64_t>(std::max(1, g.controls.threads)), kMaxWorkers}));
   std::vector<std::thread> pool;
   for (int w = 0; w < workers; ++w) pool.emplace_back([&g] { run_worker(g); });
   for (std::thread& t : pool) t.join();
