@@ -2,8 +2,11 @@
 
 #include <toml++/toml.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <limits>
 #include <sstream>
@@ -29,14 +32,14 @@ std::vector<std::string> split(const std::string& s, char sep) {
 }
 
 double to_double(const std::string& setting, const std::string& text, const std::string& allowed) {
-  try {
-    std::size_t used = 0;
-    const double v = std::stod(text, &used);
-    if (used != text.size()) bad(setting, text, allowed);
-    return v;
-  } catch (const std::logic_error&) {
+  // strtod rather than std::stod, which refuses subnormal numbers such as 5e-324
+  // (they set ERANGE); overflow to infinity is still refused.
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || (errno == ERANGE && std::isinf(v)))
     bad(setting, text, allowed);
-  }
+  return v;
 }
 
 std::int64_t to_int(const std::string& setting, const std::string& text,
@@ -171,7 +174,7 @@ void set_option(Config& c, const std::string& key, const std::string& v) {
     try {
       std::size_t used = 0;
       if (!v.empty() && v[0] == '-') throw std::invalid_argument("negative");
-      c.seed = std::stoull(v, &used, 0);
+      c.seed = std::stoull(v, &used, 10);  // decimal: "010" is ten, not octal eight
       if (used != v.size()) throw std::invalid_argument("trailing");
     } catch (const std::logic_error&) {
       bad(key, v, "an unsigned 64-bit integer");
@@ -202,12 +205,14 @@ void set_option(Config& c, const std::string& key, const std::string& v) {
     c.sample_paths = to_int(key, v, "an integer >= 0");
     if (c.sample_paths < 0) bad(key, v, "an integer >= 0");
   } else if (key == "threads") {
-    c.threads = to_int(key, v, "an integer >= 0 (0: all cores)");
-    if (c.threads < 0) bad(key, v, "an integer >= 0 (0: all cores)");
+    const std::string allowed = "an integer from 0 (all cores) to " + std::to_string(kMaxThreads);
+    c.threads = to_int(key, v, allowed);
+    if (c.threads < 0 || c.threads > kMaxThreads) bad(key, v, allowed);
   } else if (key == "tile") {
-    const std::string allowed = "a positive multiple of " + std::to_string(kLeafSize);
+    const std::string allowed = "a positive multiple of " + std::to_string(kLeafSize) +
+                                ", at most " + std::to_string(kMaxTile);
     c.tile = to_int(key, v, allowed);
-    if (c.tile < 1 || c.tile % kLeafSize != 0) bad(key, v, allowed);
+    if (c.tile < 1 || c.tile % kLeafSize != 0 || c.tile > kMaxTile) bad(key, v, allowed);
   } else if (key == "chunk") {
     const std::string allowed = "0 (automatic) or 256 times a power of two, at most 2^30";
     c.chunk = to_int(key, v, allowed);
@@ -243,6 +248,9 @@ void set_option(Config& c, const std::string& key, const std::string& v) {
 }
 
 void load_toml_file(Config& c, const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+    throw UsageError("invalid config '" + path + "': not a regular file");
   if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
     std::fclose(f);
   } else {
@@ -319,6 +327,12 @@ void resolve(Config& c) {
   for (auto k : c.record_spec.list)
     if (k > c.steps)
       bad("record", c.record, "listed steps must lie in 0..K = " + std::to_string(c.steps));
+  // Progress and throughput count trajectory-steps in 64 bits.
+  const std::int64_t max_n = std::numeric_limits<std::int64_t>::max() / c.steps;
+  if (c.trajectories > max_n)
+    bad("trajectories", std::to_string(c.trajectories),
+        "N x K must stay below 2^63 trajectory-steps: N <= " + std::to_string(max_n) +
+            " for K = " + std::to_string(c.steps));
 }
 
 std::string to_toml(const Config& c) {

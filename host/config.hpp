@@ -16,6 +16,11 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Scheduling limits: more threads than any machine's cores buy nothing (and OpenMP
+// fails long before 10^6); a tile is indexed with int and held whole in memory.
+inline constexpr std::int64_t kMaxThreads = 256;
+inline constexpr std::int64_t kMaxTile = std::int64_t{1} << 20;
+
 struct RecordSpec {
   enum Kind { kLog, kEvery, kList } kind = kLog;
   std::int64_t value = 200;

@@ -105,7 +105,12 @@ Backend choose_backend(const Config& c) {
 
 OutputFile::OutputFile(const std::string& path, bool force, const std::string& filetype)
     : path_(path) {
-  if (fs::exists(path) && !force)
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (fs::exists(status) && !fs::is_regular_file(status))
+    throw UsageError("invalid out '" + path +
+                     "': not a regular file (a new file name, or an existing output with --force)");
+  if (fs::exists(status) && !force)
     throw UsageError("invalid out '" + path + "': the file exists (pass --force to overwrite it)");
   temp_ = std::make_unique<TempFile>(path);
   file_ = h5::create_file(temp_->path());

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 
@@ -23,14 +24,36 @@ std::string slurp(const std::string& path) {
 }
 }  // namespace
 
+namespace {
+// The folders this process made, removed when it exits so that test runs do not pile
+// up in the temporary directory; NGDSIM_KEEP_TEST_DIRS=1 keeps them for a post-mortem.
+struct MadeDirs {
+  std::mutex mutex;
+  std::vector<fs::path> paths;
+  ~MadeDirs() {
+    const char* keep = std::getenv("NGDSIM_KEEP_TEST_DIRS");
+    if (keep && std::string(keep) == "1") return;
+    std::error_code ec;
+    for (const auto& p : paths) fs::remove_all(p, ec);
+  }
+};
+MadeDirs& made_dirs() {
+  static MadeDirs dirs;
+  return dirs;
+}
+}  // namespace
+
 std::string fresh_dir(const std::string& name) {
   // Unique per process and call: ctest runs tests of one binary in parallel.
   static int counter = 0;
+  MadeDirs& made = made_dirs();
+  std::lock_guard<std::mutex> lock(made.mutex);
   const fs::path p =
       fs::temp_directory_path() /
       ("ngdsim-test-" + name + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
   fs::remove_all(p);
   fs::create_directories(p);
+  made.paths.push_back(p);
   return p.string();
 }
 

@@ -17,6 +17,8 @@ struct Result {
 std::string exe();
 // Runs `ngdsim ARGS` (a shell word list) in `dir`, with `env` (VAR=value ...) set.
 Result run(const std::string& args, const std::string& dir, const std::string& env = "");
+// A new empty folder in the temporary directory, removed when the process exits
+// (unless NGDSIM_KEEP_TEST_DIRS=1).
 std::string fresh_dir(const std::string& name);
 bool exists(const std::string& path);
 void write_file(const std::string& path, const std::string& text);

@@ -1,5 +1,10 @@
 // Bad input: one line naming the setting and what is allowed, exit 2, no file.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
 
 #include "cli_harness.hpp"
 
@@ -65,6 +70,19 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"precision", "--precision half", "precision 'half'"},
         BadCase{"unknown_flag", "--bogus 1", "bogus"},
         BadCase{"config_missing", "--config nope.toml", "config 'nope.toml'"},
+        BadCase{"config_directory", "--config .", "config '.': not a regular file"},
+        BadCase{"config_device", "--config /dev/zero", "config '/dev/zero': not a regular file"},
+        BadCase{"n_times_k", "--trajectories 9223372036854775807 --steps 10",
+                "trajectories '9223372036854775807': N x K must stay below 2^63"},
+        BadCase{"n_times_k_default", "--trajectories 4611686018427387904 --steps 5000",
+                "N <= 1844674407370955 for K = 5000"},
+        BadCase{"tile_int", "--tile 4294967296", "tile '4294967296'"},
+        BadCase{"tile_int_plus", "--tile 4294967552", "tile '4294967552'"},
+        BadCase{"tile_2_31", "--tile 2147483648", "at most 1048576"},
+        BadCase{"threads_many", "--threads 1000000", "threads '1000000'"},
+        BadCase{"threads_1000", "--threads 1000", "to 256"},
+        BadCase{"seed_hex", "--seed 0x10", "seed '0x10'"},
+        BadCase{"out_directory", "--out . --force", "out '.': not a regular file"},
         BadCase{"unwritable", "--out /nonexistent-dir/x.h5", "out '/nonexistent-dir/x.h5'"}),
     [](const auto& info) { return info.param.name; });
 
@@ -141,6 +159,52 @@ TEST(Cli, InfoPrintsStoredConfigurationAndSummary) {
   EXPECT_NE(r.out.find("p_flat = ["), std::string::npos) << r.out;
   const Result bad = run("info .stdout-missing", dir);
   EXPECT_EQ(bad.status, 2);
+}
+
+// Not a real device node: if the check ever broke, the test must not replace one.
+TEST(Cli, ForceNeverReplacesSomethingThatIsNotAFile) {
+  const std::string dir = fresh_dir("out-fifo");
+  ASSERT_EQ(mkfifo((dir + "/pipe").c_str(), 0600), 0);
+  const Result r = run("run " + kSmall + "--out pipe --force", dir);
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("out 'pipe': not a regular file"), std::string::npos) << r.err;
+  struct stat st {};
+  ASSERT_EQ(stat((dir + "/pipe").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+}
+
+// Run only by the next test, in a child process.
+TEST(Harness, DISABLED_MakesAFolder) { std::cout << "folder=" << fresh_dir("harness") << "\n"; }
+
+TEST(Harness, TestFoldersAreRemovedWhenTheProcessEnds) {
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  const std::string cmd = "env -u NGDSIM_KEEP_TEST_DIRS '" + self +
+                          "' --gtest_also_run_disabled_tests "
+                          "--gtest_filter=Harness.DISABLED_MakesAFolder";
+  std::FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, p)) out += buf;
+  ASSERT_EQ(pclose(p), 0) << out;
+  const auto at = out.find("folder=");
+  ASSERT_NE(at, std::string::npos) << out;
+  const std::string folder = out.substr(at + 7, out.find('\n', at) - at - 7);
+  EXPECT_NE(folder.find("ngdsim-test-harness-"), std::string::npos) << folder;
+  EXPECT_FALSE(exists(folder)) << folder;
+}
+
+TEST(Cli, NumbersAreDecimalAndSubnormalStepsAreNumbers) {
+  const std::string dir = fresh_dir("numbers");
+  // A leading zero is not octal: seed 010 is ten, as a reader expects.
+  ASSERT_EQ(run("run " + kSmall + "--out a.h5 --seed 010", dir).status, 0);
+  const Result a = run("info a.h5", dir);
+  EXPECT_NE(a.out.find("seed = 10\n"), std::string::npos) << a.out;
+  // The smallest positive double is a finite number > 0, so a legal (if useless) alpha0.
+  const Result b = run("run " + kSmall + "--out b.h5 --alpha0 5e-324", dir);
+  EXPECT_EQ(b.status, 0) << b.err;
+  const Result c = run("run " + kSmall + "--out c.h5 --alpha0 1e999", dir);
+  EXPECT_EQ(c.status, 2) << c.err;
 }
 
 }  // namespace
