@@ -1,6 +1,7 @@
 // ngdsim command line: run, list, info (../shared/spec/cli.md).
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <map>
 
@@ -80,10 +81,28 @@ int list_command() {
   return 0;
 }
 
+int print_info(const std::string& path);
+
 int info_command(const std::string& path) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  if (H5Fis_hdf5(path.c_str()) <= 0)
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    throw UsageError("invalid file '" + path + "': no such file");
+  if (!std::filesystem::is_regular_file(path, ec) || H5Fis_hdf5(path.c_str()) <= 0)
     throw UsageError("invalid file '" + path + "': not an HDF5 file");
+  // Whatever cannot be read (a truncated file, a missing group or dataset) is a bad
+  // input file, not a failure of ngdsim.
+  try {
+    return print_info(path);
+  } catch (const UsageError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw UsageError("invalid file '" + path + "': not a complete ngdsim output (" + e.what() +
+                     ")");
+  }
+}
+
+int print_info(const std::string& path) {
   auto file = h5::open_file(path);
   if (H5Lexists(file, "/sweep", H5P_DEFAULT) > 0) {
     // A sweep: its configuration, then each point's label and summary.

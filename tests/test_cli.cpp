@@ -161,6 +161,39 @@ TEST(Cli, InfoPrintsStoredConfigurationAndSummary) {
   EXPECT_EQ(bad.status, 2);
 }
 
+void delete_link(const std::string& file, const char* link) {
+  const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(f, 0) << file;
+  EXPECT_GE(H5Ldelete(f, link, H5P_DEFAULT), 0) << link;
+  H5Fclose(f);
+}
+
+TEST(Cli, InfoRefusesWhatItCannotReadWithExitTwo) {
+  const std::string dir = fresh_dir("info-bad");
+  ASSERT_EQ(run("run " + kSmall + "--out a.h5", dir).status, 0);
+  ASSERT_EQ(run("sweep " + kSmall + "--vary p=0.5,1 --out s.h5", dir).status, 0);
+  namespace fs = std::filesystem;
+  fs::copy_file(dir + "/a.h5", dir + "/config.h5");
+  delete_link(dir + "/config.h5", "/parameters/config");
+  fs::copy_file(dir + "/s.h5", dir + "/point.h5");
+  delete_link(dir + "/point.h5", "/points/001/summary");
+  fs::copy_file(dir + "/a.h5", dir + "/truncated.h5");
+  fs::resize_file(dir + "/truncated.h5", fs::file_size(dir + "/a.h5") / 2);
+  struct Case {
+    std::string file, says;
+  };
+  for (const Case& c : std::vector<Case>{{"missing.h5", "'missing.h5': no such file"},
+                                         {".", "'.': not an HDF5 file"},
+                                         {"config.h5", "'config.h5': not a complete ngdsim output"},
+                                         {"point.h5", "'point.h5': not a complete ngdsim output"},
+                                         {"truncated.h5", "'truncated.h5'"}}) {
+    const Result r = run("info " + c.file, dir);
+    EXPECT_EQ(r.status, 2) << c.file << ": " << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
 // Not a real device node: if the check ever broke, the test must not replace one.
 TEST(Cli, ForceNeverReplacesSomethingThatIsNotAFile) {
   const std::string dir = fresh_dir("out-fifo");
