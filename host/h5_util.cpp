@@ -24,6 +24,12 @@ Handle::~Handle() {
   if (id_ >= 0) close_(id_);
 }
 
+void Handle::close(const std::string& what) {
+  const hid_t id = id_;
+  id_ = -1;
+  if (id >= 0 && close_(id) < 0) throw std::runtime_error("HDF5: failed to write " + what);
+}
+
 void check(herr_t status, const std::string& what) {
   if (status < 0) throw std::runtime_error("HDF5: failed to write " + what);
 }

@@ -19,6 +19,9 @@ class Handle {
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
   ~Handle();
+  // Closes now and throws if that fails (for a file: its final flush), where the
+  // destructor could only ignore it.
+  void close(const std::string& what);
   hid_t id() const { return id_; }
   operator hid_t() const { return id_; }
 

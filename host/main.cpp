@@ -171,6 +171,10 @@ Config config_from(const CLI::App* cmd, RunFlags& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // HDF5's exit handler closes what is still open, and crashes on a file whose writes
+  // failed (HDF5 1.10). Files are closed explicitly (a failed close is an error), and a
+  // failed file's temporary name is removed, so nothing needs closing at exit.
+  H5dont_atexit();
   CLI::App app{"ngdsim: Monte Carlo study of where normalized gradient descent ends up"};
   app.require_subcommand(1);
 

@@ -121,7 +121,7 @@ OutputFile::OutputFile(const std::string& path, bool force, const std::string& f
 OutputFile::~OutputFile() = default;
 
 void OutputFile::commit() {
-  file_ = h5::Handle();  // closed before the rename
+  file_.close("file " + temp_->path());  // flushed and closed before the rename
   temp_->commit(path_);
 }
 

@@ -194,6 +194,21 @@ TEST(Cli, InfoRefusesWhatItCannotReadWithExitTwo) {
   }
 }
 
+// A full disk, made by a file size limit (SIGXFSZ ignored, so writes fail with EFBIG):
+// one line, exit 1, no crash and no file, whichever write fails first.
+TEST(Cli, WriteFailuresExitOneWithoutACrashOrAFile) {
+  const std::string dir = fresh_dir("disk-full");
+  for (const char* args :
+       {"run --trajectories 1000 --steps 100 --out o.h5",
+        "run --trajectories 100000 --steps 100 --save-final --out o.h5",
+        "sweep --trajectories 1000 --steps 100 --vary p=0.5,0.75,1 --out o.h5"}) {
+    const Result r = run(args, dir, "trap '' XFSZ; ulimit -f 40;");
+    EXPECT_EQ(r.status, 1) << args << "\n" << r.err;
+    EXPECT_NE(r.err.find("ngdsim: failed: HDF5: failed to write"), std::string::npos) << r.err;
+    EXPECT_TRUE(std::filesystem::is_empty(dir)) << args << ": a file was left behind";
+  }
+}
+
 // Not a real device node: if the check ever broke, the test must not replace one.
 TEST(Cli, ForceNeverReplacesSomethingThatIsNotAFile) {
   const std::string dir = fresh_dir("out-fifo");
