@@ -1,5 +1,6 @@
 #include "run.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -15,6 +16,7 @@
 #include "estimates.hpp"
 #include "h5_util.hpp"
 #include "output.hpp"
+#include "output_claim.hpp"
 #include "plan.hpp"
 #include "progress.hpp"
 #include "summary.hpp"
@@ -25,12 +27,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The temporary file of the run in progress, removed if the run is interrupted,
-// so an interrupted run never leaves a file that looks complete.
+// The temporary file and the claim of the run in progress, removed if the run is
+// interrupted or its terminal hangs up, so such a run never leaves a file that looks
+// complete. (SIGKILL cannot be caught: the next run on the name reports its leftover.)
 char g_temp_path[4096] = {0};
+char g_lock_path[4096] = {0};
 
 extern "C" void remove_temp_and_exit(int sig) {
   if (g_temp_path[0]) unlink(g_temp_path);
+  if (g_lock_path[0]) unlink(g_lock_path);
   std::signal(sig, SIG_DFL);
   std::raise(sig);
 }
@@ -47,20 +52,32 @@ class TempFile {
                        std::strerror(errno) + ")");
     std::fclose(f);
     std::snprintf(g_temp_path, sizeof g_temp_path, "%s", path_.c_str());
-    std::signal(SIGINT, remove_temp_and_exit);
-    std::signal(SIGTERM, remove_temp_and_exit);
+    for (const int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, remove_temp_and_exit);
   }
   ~TempFile() {
     if (!committed_) std::remove(path_.c_str());
     g_temp_path[0] = 0;
   }
   const std::string& path() const { return path_; }
-  void commit(const std::string& final_path) {
-    std::error_code ec;
-    fs::rename(path_, final_path, ec);
-    if (ec)
-      throw std::runtime_error("cannot rename " + path_ + " to " + final_path + ": " +
-                               ec.message());
+  // Without `force`, a file that appeared under the final name while this run wrote
+  // (no other ngdsim run can have written it) is left as it is.
+  void commit(const std::string& final_path, bool force) {
+    int status = 0;
+    if (force) {
+      status = std::rename(path_.c_str(), final_path.c_str());
+    } else {
+      status = renameat2(AT_FDCWD, path_.c_str(), AT_FDCWD, final_path.c_str(), RENAME_NOREPLACE);
+      if (status != 0 && (errno == EINVAL || errno == ENOSYS)) {
+        // A file system without RENAME_NOREPLACE: link() refuses an existing name too.
+        status = link(path_.c_str(), final_path.c_str());
+        if (status == 0) unlink(path_.c_str());
+      }
+    }
+    if (status != 0)
+      throw std::runtime_error(
+          "cannot rename " + path_ + " to " + final_path + ": " + std::strerror(errno) +
+          (errno == EEXIST ? " (it appeared while this run was writing; it was left as it is)"
+                           : ""));
     committed_ = true;
   }
 
@@ -104,25 +121,37 @@ Backend choose_backend(const Config& c) {
 }
 
 OutputFile::OutputFile(const std::string& path, bool force, const std::string& filetype)
-    : path_(path) {
+    : path_(path), force_(force) {
   std::error_code ec;
-  const fs::file_status status = fs::status(path, ec);
-  if (fs::exists(status) && !fs::is_regular_file(status))
+  if (const fs::file_status s = fs::status(path, ec); fs::exists(s) && !fs::is_regular_file(s))
     throw UsageError("invalid out '" + path +
                      "': not a regular file (a new file name, or an existing output with --force)");
+  claim_ = std::make_unique<OutputClaim>(path);
+  for (const auto& stale : stale_temp_files(path))
+    std::cerr << "ngdsim: warning: " << stale
+              << " is left from a run that was killed; nothing reads it (remove it: rm '" << stale
+              << "')\n";
+  const fs::file_status status = fs::status(path, ec);
+  if (fs::exists(status) && !fs::is_regular_file(status))
+    throw UsageError("invalid out '" + path + "': not a regular file");
   if (fs::exists(status) && !force)
     throw UsageError("invalid out '" + path + "': the file exists (pass --force to overwrite it)");
+  std::snprintf(g_lock_path, sizeof g_lock_path, "%s", claim_->lock_path().c_str());
   temp_ = std::make_unique<TempFile>(path);
   file_ = h5::create_file(temp_->path());
   h5::attr(file_, "filetype", filetype);
   h5::attr(file_, "version", std::string(kVersion));
 }
 
-OutputFile::~OutputFile() = default;
+OutputFile::~OutputFile() {
+  file_ = h5::Handle();
+  temp_.reset();
+  g_lock_path[0] = 0;
+}
 
 void OutputFile::commit() {
   file_.close("file " + temp_->path());  // flushed and closed before the rename
-  temp_->commit(path_);
+  temp_->commit(path_, force_);
 }
 
 Estimates run_point(const Config& c, const Backend& backend, hid_t root, std::ostream& log) {

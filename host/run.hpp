@@ -24,9 +24,12 @@ struct Backend {
 Backend choose_backend(const Config& c);
 
 class TempFile;
+class OutputClaim;
 
-// The output file under its temporary name until commit(); an existing file is a
-// UsageError unless `force`. Destroyed without commit(), it leaves nothing.
+// The output file under its temporary name until commit(). The name is claimed for
+// the run (a second run writing it is a UsageError), an existing file is a UsageError
+// unless `force`, and commit() never replaces a file that appeared meanwhile unless
+// `force`. Destroyed without commit(), it leaves nothing.
 class OutputFile {
  public:
   OutputFile(const std::string& path, bool force, const std::string& filetype);
@@ -36,6 +39,8 @@ class OutputFile {
 
  private:
   std::string path_;
+  bool force_;
+  std::unique_ptr<OutputClaim> claim_;
   std::unique_ptr<TempFile> temp_;
   h5::Handle file_;
 };

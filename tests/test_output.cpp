@@ -1,9 +1,14 @@
 // The HDF5 file end to end: every group, dataset and attribute of output.md
 // section 3 read back, the summary against what the run printed, and determinism.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <numeric>
@@ -235,6 +240,101 @@ TEST(Determinism, StatisticsIndependentOfTileAndThreads) { expect_identical_runs
 TEST(Determinism, AlsoForFloatAndGradientDescent) {
   expect_identical_runs("--precision float --param n=3");
   expect_identical_runs("--optimizer gd --alpha0 0.05 --p 0 --landscape parabola");
+}
+
+// Starts `ngdsim ARGS` in `dir` as a child of this process, output discarded.
+pid_t spawn(const std::string& args, const std::string& dir) {
+  const std::string cmd = "cd '" + dir + "' && exec '" + exe() + "' " + args + " >/dev/null 2>&1";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+// Exit status, or 128 + the signal that ended it.
+int wait_for(pid_t pid) {
+  int raw = 0;
+  waitpid(pid, &raw, 0);
+  return WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+}
+
+// Waits until a run has claimed its output (NAME.lock exists), at most 30 s.
+bool claimed(const std::string& path) {
+  for (int i = 0; i < 3000 && !exists(path + ".lock"); ++i) usleep(10000);
+  return exists(path + ".lock");
+}
+
+std::vector<std::string> files_in(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+const std::string kLongRun = "run --trajectories 300000 --steps 3000 --seed 1 ";
+
+TEST(Claim, ASecondRunCannotWriteTheSameOutput) {
+  const std::string dir = fresh_dir("claim");
+  const pid_t a = spawn(kLongRun + "--out same.h5", dir);
+  ASSERT_TRUE(claimed(dir + "/same.h5"));
+  for (const char* force : {"", " --force"}) {
+    const Result b =
+        run(std::string("run --trajectories 1000 --steps 100 --seed 2 --out same.h5") + force, dir);
+    EXPECT_EQ(b.status, 2) << b.err;
+    EXPECT_NE(b.err.find("another ngdsim run (process " + std::to_string(a) + ") is writing it"),
+              std::string::npos)
+        << b.err;
+  }
+  ASSERT_EQ(wait_for(a), 0);
+  const hid_t f = H5Fopen((dir + "/same.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t s = H5Gopen2(f, "/summary", H5P_DEFAULT);
+  EXPECT_EQ(attr_doubles(s, "seed")[0], 1.0);  // the first run's file, whole
+  H5Gclose(s);
+  H5Fclose(f);
+  EXPECT_EQ(files_in(dir), std::vector<std::string>{"same.h5"});
+  EXPECT_EQ(run("run --trajectories 1000 --steps 100 --out same.h5", dir).status, 2);
+}
+
+TEST(Claim, AFileThatAppearsMeanwhileIsNotReplaced) {
+  const std::string dir = fresh_dir("claim-appears");
+  const pid_t a = spawn(kLongRun + "--out other.h5", dir);
+  ASSERT_TRUE(claimed(dir + "/other.h5"));
+  write_file(dir + "/other.h5", "someone else's results\n");
+  EXPECT_EQ(wait_for(a), 1);
+  std::ifstream in(dir + "/other.h5");
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "someone else's results");
+  EXPECT_EQ(files_in(dir), std::vector<std::string>{"other.h5"});
+}
+
+TEST(Interrupt, HangupLeavesNothing) {
+  const std::string dir = fresh_dir("hangup");
+  const pid_t a = spawn(kLongRun + "--out hup.h5", dir);
+  ASSERT_TRUE(claimed(dir + "/hup.h5"));
+  kill(a, SIGHUP);
+  EXPECT_EQ(wait_for(a), 128 + SIGHUP);
+  EXPECT_TRUE(files_in(dir).empty()) << files_in(dir).front();
+}
+
+TEST(Interrupt, AKilledRunsLeftoverIsReportedAndBlocksNothing) {
+  const std::string dir = fresh_dir("killed");
+  const pid_t a = spawn(kLongRun + "--out k.h5", dir);
+  ASSERT_TRUE(claimed(dir + "/k.h5"));
+  kill(a, SIGKILL);
+  EXPECT_EQ(wait_for(a), 128 + SIGKILL);
+  const std::string leftover = "k.h5.tmp-" + std::to_string(a);
+  ASSERT_TRUE(exists(dir + "/" + leftover));
+  const Result b = run("run --trajectories 1000 --steps 100 --out k.h5", dir);
+  EXPECT_EQ(b.status, 0) << b.err;
+  EXPECT_NE(b.err.find("warning: ./" + leftover + " is left from a run that was killed"),
+            std::string::npos)
+      << b.err;
+  EXPECT_NE(b.err.find("rm './" + leftover + "'"), std::string::npos) << b.err;
+  EXPECT_EQ(files_in(dir), (std::vector<std::string>{"k.h5", leftover}));
 }
 
 TEST(Interrupt, LeavesNoFileThatLooksComplete) {

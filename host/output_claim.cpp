@@ -1,0 +1,75 @@
+#include "output_claim.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+
+#include "config.hpp"
+
+namespace ngdsim {
+
+namespace fs = std::filesystem;
+
+OutputClaim::OutputClaim(const std::string& path) : lock_path_(path + ".lock") {
+  for (;;) {
+    fd_ = open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0)
+      throw UsageError("invalid out '" + path + "': cannot write there (" + std::strerror(errno) +
+                       ")");
+    if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      char pid[32] = {0};
+      const ssize_t n = pread(fd_, pid, sizeof pid - 1, 0);
+      close(fd_);
+      fd_ = -1;
+      throw UsageError(
+          "invalid out '" + path + "': another ngdsim run" +
+          (n > 0 ? " (process " + std::string(pid, static_cast<size_t>(n)) + ")" : std::string()) +
+          " is writing it");
+    }
+    // The holder before us may have removed the lock file after we opened it: the
+    // lock is ours only if the name still points at the file we locked.
+    struct stat mine {
+    }, named{};
+    if (fstat(fd_, &mine) == 0 && stat(lock_path_.c_str(), &named) == 0 &&
+        mine.st_dev == named.st_dev && mine.st_ino == named.st_ino)
+      break;
+    close(fd_);
+  }
+  const std::string pid = std::to_string(getpid());
+  if (ftruncate(fd_, 0) != 0 || pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
+    // The lock holds without the pid; it only serves the message of a second run.
+  }
+}
+
+OutputClaim::~OutputClaim() {
+  if (fd_ < 0) return;
+  unlink(lock_path_.c_str());
+  close(fd_);
+}
+
+std::vector<std::string> stale_temp_files(const std::string& path) {
+  std::vector<std::string> stale;
+  const fs::path p(path);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  const std::string prefix = p.filename().string() + ".tmp-";
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.empty() || digits.size() > 9 ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(digits));
+    if (kill(pid, 0) != 0 && errno == ESRCH) stale.push_back(it->path().string());
+  }
+  return stale;
+}
+
+}  // namespace ngdsim
