@@ -21,6 +21,9 @@ STAT_QUANTITIES = ("f", "phi", "flat_distance", "min_distance", "grad_norm")
 
 _ATTRACTOR_FIELDS = ("position", "final_count", "final_fraction", "wilson_low", "wilson_high")
 _FINAL_FIELDS = ("position", "class", "attractor", "last_entry")
+# What every run (and sweep point) has; a file without one of them is damaged.
+_REQUIRED_OBSERVABLES = ("f/mean", "flat_fraction", "min_fraction", "diverged_count",
+                         "survival")
 
 #: meaning of the values in final["class"]
 FINAL_CLASSES = {0: "flat(eps[0])", 1: "min(eps[0]) but not flat", 2: "neither", 3: "diverged"}
@@ -312,8 +315,10 @@ def _read_result(g, path, filetype, version, final=True, label=None) -> Result:
             raise NgdsimFileError(f"{path}: not a complete ngdsim output (no /{required} group"
                                   f"{' in ' + g.name if g.name != '/' else ''})")
     params = g["parameters"]
+    if "config" not in params:
+        raise NgdsimFileError(f"{path}: not a complete ngdsim output (no {params.name}/config)")
     config = _attrs(params)
-    config_text = _text(params["config"]) if "config" in params else ""
+    config_text = _text(params["config"])
     config["config"] = config_text
     summary = _attrs(g["summary"])
 
@@ -342,7 +347,13 @@ def _read_result(g, path, filetype, version, final=True, label=None) -> Result:
     walk(obs_group, "")
     if not observables:
         raise NgdsimFileError(f"{path}: no observables in {obs_group.name}")
-    ref = "f/mean" if "f/mean" in axes else next(iter(axes))
+    missing = [n for n in _REQUIRED_OBSERVABLES if n not in observables]
+    if edges is None:
+        missing.append("histogram_edges")
+    if missing:
+        raise NgdsimFileError(f"{path}: not a complete ngdsim output (no "
+                              f"{', '.join(obs_group.name + '/' + n for n in missing)})")
+    ref = "f/mean"
     step, time = axes[ref]
     if step is None:
         raise NgdsimFileError(f"{path}: observable {ref} has no step axis")
@@ -350,7 +361,11 @@ def _read_result(g, path, filetype, version, final=True, label=None) -> Result:
         axes[name] = (step if s is None else s, time if t is None else t)
 
     att = g["attractors"]
-    attractors = {k: att[k][()] for k in _ATTRACTOR_FIELDS if k in att}
+    missing = [k for k in _ATTRACTOR_FIELDS if k not in att]
+    if missing:
+        raise NgdsimFileError(f"{path}: not a complete ngdsim output (no "
+                              f"{', '.join(att.name + '/' + k for k in missing)})")
+    attractors = {k: att[k][()] for k in _ATTRACTOR_FIELDS}
 
     sample_paths = None
     if "particles/sample/position/value" in g:

@@ -27,6 +27,7 @@ plotting error: one line, the traceback with NGDSIM_PLOT_DEBUG=1).
 """
 import argparse
 import os
+import shutil
 import sys
 
 import numpy as np
@@ -578,6 +579,34 @@ def main(argv=None):
               file=sys.stderr)
         return 1
     outdir = args.outdir if args.outdir else default_outdir(args.file)
+    before = _files_under(outdir)
+    # All the figures or none: a failure removes what this run had written.
+    try:
+        status = _plot_main(args, result, outdir)
+    except BaseException:
+        _remove_new_files(outdir, before)
+        raise
+    if status != 0:
+        _remove_new_files(outdir, before)
+    return status
+
+
+def _files_under(outdir):
+    """The files below outdir now (None: it does not exist)."""
+    if not os.path.isdir(outdir):
+        return None
+    return {os.path.join(d, f) for d, _, fs in os.walk(outdir) for f in fs}
+
+
+def _remove_new_files(outdir, before):
+    after = _files_under(outdir) or set()
+    for path in after - (before or set()):
+        os.remove(path)
+    if before is None and os.path.isdir(outdir):
+        shutil.rmtree(outdir, ignore_errors=True)
+
+
+def _plot_main(args, result, outdir):
     try:
         if isinstance(result, SweepResult):
             written = plot_sweep(result, outdir, args.dpi, args.pdf, args.points)

@@ -289,12 +289,23 @@ def bad_files(d, run):
     with h5py.File(no_summary, "w") as f:
         f.attrs["filetype"] = "ngdsim-run"
         f.create_group("parameters").attrs["landscape"] = "product"
+    damaged = {}
+    for name in ("observables/flat_fraction", "observables/f/mean", "observables/survival",
+                 "observables/histogram_edges", "parameters/config", "attractors/final_fraction"):
+        path = d / (name.replace("/", "_") + ".h5")
+        path.write_bytes(data)
+        with h5py.File(path, "a") as f:
+            del f[name]
+        damaged["no-" + name] = path
     return {"text": text, "truncated": half, "hdf5-no-filetype": plain_h5,
-            "hdf5-no-summary": no_summary, "missing": d / "missing.h5"}
+            "hdf5-no-summary": no_summary, "missing": d / "missing.h5", **damaged}
 
 
 @pytest.mark.parametrize("kind", ["text", "truncated", "hdf5-no-filetype", "hdf5-no-summary",
-                                  "missing"])
+                                  "missing", "no-observables/flat_fraction",
+                                  "no-observables/f/mean", "no-observables/survival",
+                                  "no-observables/histogram_edges", "no-parameters/config",
+                                  "no-attractors/final_fraction"])
 def test_plot_bad_file(files, tmp_path, kind):
     path = bad_files(tmp_path, files["run"])[kind]
     out = tmp_path / "figs"
@@ -307,3 +318,22 @@ def test_plot_bad_file(files, tmp_path, kind):
     assert not out.exists()
     with pytest.raises(ngdsim.NgdsimFileError):
         ngdsim.load(path)
+
+
+def test_plot_writes_all_figures_or_none(files, tmp_path, monkeypatch):
+    """A failure half-way (here the survival figure) removes the figures already written,
+    and leaves alone what the folder held before."""
+    import ngdsim.plot
+    out = tmp_path / "figs"
+    out.mkdir()
+    (out / "mine.txt").write_text("kept\n")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("broken figure")
+
+    monkeypatch.setattr(ngdsim.plot, "_fig_survival", broken, raising=True)
+    assert ngdsim.plot.main([str(files["run"]), "-o", str(out), "-q", "--dpi", "50"]) == 1
+    assert sorted(os.listdir(out)) == ["mine.txt"]
+    fresh = tmp_path / "fresh"
+    assert ngdsim.plot.main([str(files["run"]), "-o", str(fresh), "-q", "--dpi", "50"]) == 1
+    assert not fresh.exists()
