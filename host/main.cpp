@@ -168,6 +168,16 @@ Config config_from(const CLI::App* cmd, RunFlags& f) {
   return c;
 }
 
+// The summary reached standard output (not a full disk or a closed pipe): else exit 1,
+// although the output file is complete.
+int summary_written(const Config& c) {
+  std::cout.flush();
+  if (std::cout) return 0;
+  std::cerr << "ngdsim: failed: cannot write the summary to standard output (the results are in "
+            << c.out << ")\n";
+  return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -206,13 +216,13 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("sweep")) {
       const Config c = config_from(sweep, sweep_flags);
       run_sweep(c, std::cout, std::cerr);
-      return 0;
+      return summary_written(c);
     }
     const Config c = config_from(run, run_flags);
     if (!c.vary.empty())
       throw UsageError("invalid vary: a [vary] table is for `ngdsim sweep`, not `ngdsim run`");
     run_study(c, std::cout, std::cerr);
-    return 0;
+    return summary_written(c);
   } catch (const UsageError& e) {
     std::cerr << "ngdsim: error: " << e.what() << "\n";
     return 2;

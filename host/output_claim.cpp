@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -16,7 +18,30 @@ namespace ngdsim {
 
 namespace fs = std::filesystem;
 
-OutputClaim::OutputClaim(const std::string& path) : lock_path_(path + ".lock") {
+namespace {
+
+constexpr std::size_t kNameMax = 255;
+constexpr std::size_t kLongestSuffix = 16;  // ".tmp-" and a pid of up to 11 digits
+
+std::string sidecar_stem(const std::string& path) {
+  const fs::path p(path);
+  const std::string name = p.filename().string();
+  if (name.size() + kLongestSuffix <= kNameMax) return path;
+  // FNV-1a: a short stem fixed by the name, so every run on it finds the same files.
+  std::uint64_t h = 1469598103934665603ull;
+  for (const unsigned char ch : name) h = (h ^ ch) * 1099511628211ull;
+  char stem[32];
+  std::snprintf(stem, sizeof stem, ".ngdsim-%016llx", static_cast<unsigned long long>(h));
+  return (p.parent_path() / stem).string();
+}
+
+}  // namespace
+
+std::string sidecar_path(const std::string& path, const std::string& suffix) {
+  return sidecar_stem(path) + suffix;
+}
+
+OutputClaim::OutputClaim(const std::string& path) : lock_path_(sidecar_path(path, ".lock")) {
   for (;;) {
     fd_ = open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0)
@@ -55,7 +80,7 @@ OutputClaim::~OutputClaim() {
 
 std::vector<std::string> stale_temp_files(const std::string& path) {
   std::vector<std::string> stale;
-  const fs::path p(path);
+  const fs::path p(sidecar_stem(path));
   const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
   const std::string prefix = p.filename().string() + ".tmp-";
   std::error_code ec;

@@ -22,7 +22,12 @@ class OutputClaim {
   int fd_ = -1;
 };
 
-// Temporary files NAME.tmp-PID of runs that died without cleaning up (SIGKILL, power
+// The name of a file kept beside the output while a run writes it: NAME + suffix
+// (".lock", ".tmp-PID"), or, where that would pass the file system's 255-byte limit on
+// a name, ".ngdsim-HASH" + suffix with HASH fixed by NAME, so any legal NAME works.
+std::string sidecar_path(const std::string& path, const std::string& suffix);
+
+// Temporary files of runs on this output that died without cleaning up (SIGKILL, power
 // loss): their processes no longer exist.
 std::vector<std::string> stale_temp_files(const std::string& path);
 

@@ -45,7 +45,7 @@ extern "C" void remove_temp_and_exit(int sig) {
 class TempFile {
  public:
   explicit TempFile(const std::string& final_path)
-      : path_(final_path + ".tmp-" + std::to_string(getpid())) {
+      : path_(sidecar_path(final_path, ".tmp-" + std::to_string(getpid()))) {
     std::FILE* f = std::fopen(path_.c_str(), "wb");
     if (!f)
       throw UsageError("invalid out '" + final_path + "': cannot write there (" +

@@ -1,9 +1,11 @@
 // Bad input: one line naming the setting and what is allowed, exit 2, no file.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "cli_harness.hpp"
@@ -207,6 +209,28 @@ TEST(Cli, WriteFailuresExitOneWithoutACrashOrAFile) {
     EXPECT_NE(r.err.find("ngdsim: failed: HDF5: failed to write"), std::string::npos) << r.err;
     EXPECT_TRUE(std::filesystem::is_empty(dir)) << args << ": a file was left behind";
   }
+}
+
+TEST(Cli, TheLongestLegalOutputNameWorks) {
+  const std::string dir = fresh_dir("long-name");
+  const std::string name = std::string(250, 'n') + ".h5";  // 253 bytes of the 255 allowed
+  const Result r = run("run " + kSmall + "--out " + name, dir);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(exists(dir + "/" + name));
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir),
+                          std::filesystem::directory_iterator()),
+            1);
+}
+
+TEST(Cli, AFailedSummaryWriteIsAFailure) {
+  const std::string dir = fresh_dir("stdout-full");
+  const std::string cmd =
+      "cd '" + dir + "' && '" + exe() + "' run " + kSmall + "--out o.h5 >/dev/full 2>err.txt";
+  const int raw = std::system(cmd.c_str());
+  EXPECT_EQ(WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, 1);
+  std::ifstream err(dir + "/err.txt");
+  std::string all((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
+  EXPECT_NE(all.find("cannot write the summary to standard output"), std::string::npos) << all;
 }
 
 // Not a real device node: if the check ever broke, the test must not replace one.
