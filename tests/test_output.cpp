@@ -260,11 +260,14 @@ int wait_for(pid_t pid) {
   return WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
 }
 
-// Waits until a run has claimed its output (NAME.lock exists), at most 30 s.
-bool claimed(const std::string& path) {
-  for (int i = 0; i < 3000 && !exists(path + ".lock"); ++i) usleep(10000);
-  return exists(path + ".lock");
+// Waits until `path` exists, at most 30 s.
+bool appears(const std::string& path) {
+  for (int i = 0; i < 3000 && !exists(path); ++i) usleep(10000);
+  return exists(path);
 }
+
+// Waits until a run has claimed its output (NAME.lock exists).
+bool claimed(const std::string& path) { return appears(path + ".lock"); }
 
 std::vector<std::string> files_in(const std::string& dir) {
   std::vector<std::string> names;
@@ -301,7 +304,7 @@ TEST(Claim, ASecondRunCannotWriteTheSameOutput) {
 TEST(Claim, AFileThatAppearsMeanwhileIsNotReplaced) {
   const std::string dir = fresh_dir("claim-appears");
   const pid_t a = spawn(kLongRun + "--out other.h5", dir);
-  ASSERT_TRUE(claimed(dir + "/other.h5"));
+  ASSERT_TRUE(appears(dir + "/other.h5.tmp-" + std::to_string(a)));  // past its checks
   write_file(dir + "/other.h5", "someone else's results\n");
   EXPECT_EQ(wait_for(a), 1);
   std::ifstream in(dir + "/other.h5");
@@ -314,7 +317,7 @@ TEST(Claim, AFileThatAppearsMeanwhileIsNotReplaced) {
 TEST(Interrupt, HangupLeavesNothing) {
   const std::string dir = fresh_dir("hangup");
   const pid_t a = spawn(kLongRun + "--out hup.h5", dir);
-  ASSERT_TRUE(claimed(dir + "/hup.h5"));
+  ASSERT_TRUE(appears(dir + "/hup.h5.tmp-" + std::to_string(a)));
   kill(a, SIGHUP);
   EXPECT_EQ(wait_for(a), 128 + SIGHUP);
   EXPECT_TRUE(files_in(dir).empty()) << files_in(dir).front();
@@ -323,11 +326,10 @@ TEST(Interrupt, HangupLeavesNothing) {
 TEST(Interrupt, AKilledRunsLeftoverIsReportedAndBlocksNothing) {
   const std::string dir = fresh_dir("killed");
   const pid_t a = spawn(kLongRun + "--out k.h5", dir);
-  ASSERT_TRUE(claimed(dir + "/k.h5"));
+  const std::string leftover = "k.h5.tmp-" + std::to_string(a);
+  ASSERT_TRUE(appears(dir + "/" + leftover));
   kill(a, SIGKILL);
   EXPECT_EQ(wait_for(a), 128 + SIGKILL);
-  const std::string leftover = "k.h5.tmp-" + std::to_string(a);
-  ASSERT_TRUE(exists(dir + "/" + leftover));
   const Result b = run("run --trajectories 1000 --steps 100 --out k.h5", dir);
   EXPECT_EQ(b.status, 0) << b.err;
   EXPECT_NE(b.err.find("warning: ./" + leftover + " is left from a run that was killed"),
