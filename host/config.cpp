@@ -82,7 +82,8 @@ std::vector<double> parse_eps(const std::string& spec) {
 }
 
 RecordSpec parse_record(const std::string& spec) {
-  const std::string allowed = "log:R (R >= 2), every:S (S >= 1) or list:K1,K2,... (steps >= 0)";
+  const std::string allowed =
+      "log:R (2 <= R <= 10^7), every:S (S >= 1) or list:K1,K2,... (steps >= 0)";
   const auto colon = spec.find(':');
   if (colon == std::string::npos) bad("record", spec, allowed);
   const std::string kind = spec.substr(0, colon), rest = spec.substr(colon + 1);
@@ -90,7 +91,9 @@ RecordSpec parse_record(const std::string& spec) {
   if (kind == "log" || kind == "every") {
     r.kind = kind == "log" ? RecordSpec::kLog : RecordSpec::kEvery;
     r.value = to_int("record", rest, allowed);
-    if (r.value < (r.kind == RecordSpec::kLog ? 2 : 1)) bad("record", spec, allowed);
+    if (r.value < (r.kind == RecordSpec::kLog ? 2 : 1) ||
+        (r.kind == RecordSpec::kLog && r.value > 10000000))
+      bad("record", spec, allowed);
   } else if (kind == "list") {
     r.kind = RecordSpec::kList;
     for (const auto& part : split(rest, ',')) {

@@ -15,6 +15,7 @@
 #include "device_backend.hpp"
 #include "estimates.hpp"
 #include "h5_util.hpp"
+#include "memory.hpp"
 #include "output.hpp"
 #include "output_claim.hpp"
 #include "plan.hpp"
@@ -194,6 +195,7 @@ Estimates run_point(const Config& c, const Backend& backend, hid_t root, std::os
 
 void run_study(const Config& c, std::ostream& out, std::ostream& log) {
   const Backend backend = choose_backend(c);
+  check_host_memory(c, backend.name, cpu_threads(c));
   OutputFile file(c.out, c.force, "ngdsim-run");
   const Estimates e = run_point(c, backend, file.root(), log);
   file.commit();

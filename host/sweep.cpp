@@ -9,7 +9,9 @@
 #include <ostream>
 #include <sstream>
 
+#include "cpu_backend.hpp"
 #include "h5_util.hpp"
+#include "memory.hpp"
 #include "run.hpp"
 
 namespace ngdsim {
@@ -65,6 +67,7 @@ void run_sweep(const Config& base, std::ostream& out, std::ostream& log) {
   }
 
   const Backend backend = choose_backend(base);
+  for (const Config& c : points) check_host_memory(c, backend.name, cpu_threads(c));
   OutputFile file(base.out, base.force, "ngdsim-sweep");
   std::vector<std::string> columns;
   for (const auto& [key, values] : base.vary) columns.push_back(key);

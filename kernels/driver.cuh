@@ -84,11 +84,16 @@ Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan
   NGDSIM_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
   const ChunkPlan schedule =
       plan_chunks({c.trajectories, c.steps, R, D, E, A, S, c.save_final, c.chunk}, free_bytes);
-  if (!schedule.fits && c.chunk == 0)
-    throw std::runtime_error(
-        "the device has " + std::to_string(free_bytes >> 20) + " MiB free, and this run needs " +
+  if (!schedule.fits && c.chunk == 0) {
+    // Invalid input for this device: refused before anything is allocated on it.
+    const bool steps = plan.alpha.size() * sizeof(double) > schedule.fixed_bytes / 2;
+    throw UsageError(
+        "invalid " +
+        std::string(steps ? "steps '" + std::to_string(c.steps) : "record '" + c.record) +
+        "': the device has " + std::to_string(free_bytes >> 20) + " MiB free, and this run needs " +
         std::to_string((schedule.fixed_bytes + schedule.chunk_bytes + (1 << 20) - 1) >> 20) +
-        " MiB at least (with chunks of 256 trajectories); fewer recorded steps need less");
+        " MiB at least (with chunks of 256 trajectories)");
+  }
   const long long chunk = schedule.chunk;
 
   auto alpha = to_device(plan.alpha);

@@ -84,6 +84,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"threads_many", "--threads 1000000", "threads '1000000'"},
         BadCase{"threads_1000", "--threads 1000", "to 256"},
         BadCase{"seed_hex", "--seed 0x10", "seed '0x10'"},
+        BadCase{"record_log_huge", "--record log:1000000000000", "record 'log:1000000000000'"},
+        BadCase{"memory_records", "--steps 4294967295 --record every:1",
+                "invalid record 'every:1': the run would need about"},
+        BadCase{"memory_final", "--trajectories 1000000000000000 --save-final --backend cpu",
+                "invalid save_final 'true (with 1000000000000000 trajectories)': the run would "
+                "need about"},
         BadCase{"out_directory", "--out . --force", "out '.': not a regular file"},
         BadCase{"unwritable", "--out /nonexistent-dir/x.h5", "out '/nonexistent-dir/x.h5'"}),
     [](const auto& info) { return info.param.name; });

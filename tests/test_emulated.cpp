@@ -153,8 +153,9 @@ TEST(Chunks, TooSmallADeviceIsReported) {
       run("run --backend emulated --trajectories 1000 --steps 2000 --record every:1 "
           "--out x.h5",
           dir, "NGDSIM_EMU_MEMORY=1MiB");
-  EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.err.find("the device has 1 MiB free, and this run needs"), std::string::npos)
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("invalid record 'every:1': the device has 1 MiB free, and this run needs"),
+            std::string::npos)
       << r.err;
   EXPECT_FALSE(exists(dir + "/x.h5"));
 }
