@@ -1,26 +1,17 @@
 #include "chunk_plan.hpp"
 
-#include <limits>
-
 #include "ngdsim/observe.hpp"
 #include "ngdsim/stats.hpp"
+#include "saturating.hpp"
 
 namespace ngdsim {
 
 namespace {
 
-constexpr std::int64_t kLeaf = 256;
-constexpr std::uint64_t kSaturated = std::numeric_limits<std::uint64_t>::max();
+using saturating::add;
+using saturating::mul;
 
-// Byte counts saturate instead of wrapping: a plan that overflows simply does not fit.
-std::uint64_t mul(std::uint64_t a, std::uint64_t b) {
-  std::uint64_t r;
-  return __builtin_mul_overflow(a, b, &r) ? kSaturated : r;
-}
-std::uint64_t add(std::uint64_t a, std::uint64_t b) {
-  std::uint64_t r;
-  return __builtin_add_overflow(a, b, &r) ? kSaturated : r;
-}
+constexpr std::int64_t kLeaf = 256;
 
 // What kernels/driver.cuh allocates once per run.
 std::uint64_t fixed_bytes(const ChunkShape& s) {

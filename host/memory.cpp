@@ -12,22 +12,15 @@
 #include "ngdsim/observe.hpp"
 #include "ngdsim/stats.hpp"
 #include "registry.hpp"
+#include "saturating.hpp"
 
 namespace ngdsim {
 
 namespace {
 
-constexpr std::uint64_t kSaturated = std::numeric_limits<std::uint64_t>::max();
-
-std::uint64_t mul(std::uint64_t a, std::uint64_t b) {
-  std::uint64_t r;
-  return __builtin_mul_overflow(a, b, &r) ? kSaturated : r;
-}
-
-std::uint64_t add(std::uint64_t a, std::uint64_t b) {
-  std::uint64_t r;
-  return __builtin_add_overflow(a, b, &r) ? kSaturated : r;
-}
+using saturating::add;
+using saturating::mul;
+constexpr std::uint64_t kSaturated = saturating::kMax;
 
 std::string gib(std::uint64_t bytes) {
   char text[32];
