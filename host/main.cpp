@@ -1,4 +1,4 @@
-// ngdsim command line: run, list, info (../shared/spec/cli.md).
+// ngdsim: run, sweep, list, info (the parser is host/cli.hpp).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>

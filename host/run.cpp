@@ -132,10 +132,7 @@ OutputFile::OutputFile(const std::string& path, bool force, const std::string& f
     std::cerr << "ngdsim: warning: " << stale
               << " is left from a run that was killed; nothing reads it (remove it: rm '" << stale
               << "')\n";
-  const fs::file_status status = fs::status(path, ec);
-  if (fs::exists(status) && !fs::is_regular_file(status))
-    throw UsageError("invalid out '" + path + "': not a regular file");
-  if (fs::exists(status) && !force)
+  if (fs::exists(path, ec) && !force)
     throw UsageError("invalid out '" + path + "': the file exists (pass --force to overwrite it)");
   std::snprintf(g_lock_path, sizeof g_lock_path, "%s", claim_->lock_path().c_str());
   temp_ = std::make_unique<TempFile>(path);
