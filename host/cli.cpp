@@ -82,6 +82,7 @@ Config config_from(const CLI::App* cmd, RunFlags& f) {
   }
   if (f.force) c.force = true;
   if (f.save_final) c.save_final = true;
+  if (f.resume) c.resume = true;
   resolve(c);
   return c;
 }
@@ -97,6 +98,9 @@ CommandLine::CommandLine() {
   sweep_->add_option("--vary", sweep_flags.vary,
                      "KEY=V1,V2,... with KEY one of p, alpha0, rho, sigma, init, param.NAME; "
                      "once or twice (a grid); values with commas are separated by ';'");
+  sweep_->add_flag("--resume", sweep_flags.resume,
+                   "continue an interrupted sweep: keep the finished points saved in OUT.partial "
+                   "(the settings must be the same)");
   app.add_subcommand("list", "landscapes, optimizers, their parameters and ranges");
   auto* info = app.add_subcommand("info", "the stored configuration and summary of a run");
   info->add_option("file", info_path, "an ngdsim HDF5 file")->required();

@@ -17,7 +17,7 @@ struct RunFlags {
   std::map<std::string, std::string> values;
   std::vector<std::string> params, vary;
   std::string config_file;
-  bool force = false, save_final = false;
+  bool force = false, save_final = false, resume = false;
 };
 
 class CommandLine {

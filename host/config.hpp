@@ -45,6 +45,7 @@ struct Config {
   std::string precision = "double";
   std::string out = "ngdsim-out.h5";
   bool force = false;
+  bool resume = false;  // ngdsim sweep --resume (a command-line flag, never in TOML)
   bool save_final = false;
   std::int64_t sample_paths = 64;
   // CPU scheduling; they never change the statistics (tests check that).

@@ -7,6 +7,7 @@
 #include "cpu_backend.hpp"
 #include "cpu_tile.hpp"
 #include "dispatch.hpp"
+#include "interrupt.hpp"
 
 namespace ngdsim {
 
@@ -38,6 +39,7 @@ Statistics run_cpu_typed(const Config& c, const Plan& plan, std::atomic<std::int
       CpuTile<L, O, T> tile(land, opt, c, plan);
 #pragma omp for schedule(dynamic, 1)
       for (std::int64_t t = 0; t < tiles; ++t) {
+        if (stop_requested()) continue;  // an OpenMP loop cannot break: the rest are skipped
         const std::int64_t first = t * c.tile;
         const int n = static_cast<int>(std::min<std::int64_t>(c.tile, c.trajectories - first));
         tile.run(first, n, counts, tree, total, progress);
@@ -46,6 +48,7 @@ Statistics run_cpu_typed(const Config& c, const Plan& plan, std::atomic<std::int
       total.add_counts(counts);
     }
   });
+  throw_if_stopped();
   total.moments = tree.root();
   return total;
 }

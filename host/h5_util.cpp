@@ -24,14 +24,31 @@ Handle::~Handle() {
   if (id_ >= 0) close_(id_);
 }
 
+namespace {
+// The innermost description on HDF5's error stack (where the failure was detected, such
+// as the operating system's "No space left on device"), or "" when it is empty.
+std::string error_detail() {
+  std::string detail;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_UPWARD,
+      [](unsigned n, const H5E_error2_t* e, void* out) -> herr_t {
+        if (n == 0 && e->desc) *static_cast<std::string*>(out) = e->desc;
+        return 0;
+      },
+      &detail);
+  return detail.empty() ? "" : " (" + detail + ")";
+}
+}  // namespace
+
 void Handle::close(const std::string& what) {
   const hid_t id = id_;
   id_ = -1;
-  if (id >= 0 && close_(id) < 0) throw std::runtime_error("HDF5: failed to write " + what);
+  if (id >= 0 && close_(id) < 0)
+    throw std::runtime_error("HDF5: failed to write " + what + error_detail());
 }
 
 void check(herr_t status, const std::string& what) {
-  if (status < 0) throw std::runtime_error("HDF5: failed to write " + what);
+  if (status < 0) throw std::runtime_error("HDF5: failed to write " + what + error_detail());
 }
 
 Handle create_file(const std::string& path) {
@@ -176,6 +193,29 @@ std::string read_string(hid_t parent, const std::string& name) {
   std::string s = p ? p : "";
   H5free_memory(p);
   return s;
+}
+
+std::string read_attr_string(hid_t obj, const std::string& name) {
+  Handle a(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose, "attribute " + name);
+  Handle type(H5Aget_type(a), H5Tclose, "attribute type");
+  if (H5Tget_class(type) != H5T_STRING)
+    throw std::runtime_error("attribute " + name + " is not a string");
+  Handle t = utf8_string_type();
+  char* p = nullptr;
+  check(H5Aread(a, t, &p), "attribute " + name);
+  std::string s = p ? p : "";
+  H5free_memory(p);
+  return s;
+}
+
+std::vector<double> read_doubles(hid_t parent, const std::string& name) {
+  Handle ds(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "dataset " + name);
+  Handle space(H5Dget_space(ds), H5Sclose, "dataspace of " + name);
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  if (n < 0) throw std::runtime_error("dataset " + name + ": no size");
+  std::vector<double> v(static_cast<std::size_t>(n));
+  if (n > 0) check(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), name);
+  return v;
 }
 
 std::vector<std::string> describe_attributes(hid_t obj) {

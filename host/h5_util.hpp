@@ -64,6 +64,9 @@ void attr(hid_t obj, const std::string& name, const std::vector<double>& value);
 void attr(hid_t obj, const std::string& name, const std::vector<std::int32_t>& value);
 
 std::string read_string(hid_t parent, const std::string& name);
+std::string read_attr_string(hid_t obj, const std::string& name);
+// A floating-point dataset of any shape, flattened.
+std::vector<double> read_doubles(hid_t parent, const std::string& name);
 // Every attribute of an object as "name = value" lines (for `ngdsim info`).
 std::vector<std::string> describe_attributes(hid_t obj);
 

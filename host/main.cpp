@@ -8,6 +8,7 @@
 #include "cli.hpp"
 #include "config.hpp"
 #include "h5_util.hpp"
+#include "interrupt.hpp"
 #include "registry.hpp"
 #include "run.hpp"
 #include "sweep.hpp"
@@ -99,6 +100,8 @@ int main(int argc, char** argv) {
   // failed (HDF5 1.10). Files are closed explicitly (a failed close is an error), and a
   // failed file's temporary name is removed, so nothing needs closing at exit.
   H5dont_atexit();
+  install_stop_handlers();
+  record_command_line(argc, argv);
   CommandLine cli;
   try {
     cli.app.parse(argc, argv);
@@ -120,6 +123,9 @@ int main(int argc, char** argv) {
   } catch (const UsageError& e) {
     std::cerr << "ngdsim: error: " << e.what() << "\n";
     return 2;
+  } catch (const Interrupted& e) {
+    std::cerr << "ngdsim: " << e.what() << "\n";
+    return 128 + e.signal;  // the status a shell reports for a process the signal ended
   } catch (const std::exception& e) {
     std::cerr << "ngdsim: failed: " << e.what() << "\n";
     return 1;

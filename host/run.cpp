@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -15,6 +14,7 @@
 #include "device_backend.hpp"
 #include "estimates.hpp"
 #include "h5_util.hpp"
+#include "interrupt.hpp"
 #include "memory.hpp"
 #include "output.hpp"
 #include "output_claim.hpp"
@@ -26,23 +26,6 @@ namespace ngdsim {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-// The temporary file and the claim of the run in progress, removed if the run is
-// interrupted or its terminal hangs up, so such a run never leaves a file that looks
-// complete. (SIGKILL cannot be caught: the next run on the name reports its leftover.)
-char g_temp_path[4096] = {0};
-char g_lock_path[4096] = {0};
-
-extern "C" void remove_temp_and_exit(int sig) {
-  if (g_temp_path[0]) unlink(g_temp_path);
-  if (g_lock_path[0]) unlink(g_lock_path);
-  std::signal(sig, SIG_DFL);
-  std::raise(sig);
-}
-
-}  // namespace
-
 class TempFile {
  public:
   explicit TempFile(const std::string& final_path)
@@ -52,12 +35,11 @@ class TempFile {
       throw UsageError("invalid out '" + final_path + "': cannot write there (" +
                        std::strerror(errno) + ")");
     std::fclose(f);
-    std::snprintf(g_temp_path, sizeof g_temp_path, "%s", path_.c_str());
-    for (const int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, remove_temp_and_exit);
+    remove_on_abort(0, path_);
   }
   ~TempFile() {
     if (!committed_) std::remove(path_.c_str());
-    g_temp_path[0] = 0;
+    remove_on_abort(0, "");
   }
   const std::string& path() const { return path_; }
   // Without `force`, a file that appeared under the final name while this run wrote
@@ -134,7 +116,7 @@ OutputFile::OutputFile(const std::string& path, bool force, const std::string& f
               << "')\n";
   if (fs::exists(path, ec) && !force)
     throw UsageError("invalid out '" + path + "': the file exists (pass --force to overwrite it)");
-  std::snprintf(g_lock_path, sizeof g_lock_path, "%s", claim_->lock_path().c_str());
+  remove_on_abort(1, claim_->lock_path());
   temp_ = std::make_unique<TempFile>(path);
   file_ = h5::create_file(temp_->path());
   h5::attr(file_, "filetype", filetype);
@@ -144,12 +126,17 @@ OutputFile::OutputFile(const std::string& path, bool force, const std::string& f
 OutputFile::~OutputFile() {
   file_ = h5::Handle();
   temp_.reset();
-  g_lock_path[0] = 0;
+  remove_on_abort(1, "");
 }
 
 void OutputFile::commit() {
   file_.close("file " + temp_->path());  // flushed and closed before the rename
   temp_->commit(path_, force_);
+}
+
+void OutputFile::commit_as(const std::string& other) {
+  file_.close("file " + temp_->path());
+  temp_->commit(other, true);
 }
 
 Estimates run_point(const Config& c, const Backend& backend, hid_t root, std::ostream& log) {
@@ -194,7 +181,13 @@ void run_study(const Config& c, std::ostream& out, std::ostream& log) {
   const Backend backend = choose_backend(c);
   check_host_memory(c, backend.name, cpu_threads(c));
   OutputFile file(c.out, c.force, "ngdsim-run");
-  const Estimates e = run_point(c, backend, file.root(), log);
+  Estimates e;
+  try {
+    e = run_point(c, backend, file.root(), log);
+  } catch (const Interrupted& stop) {
+    throw Interrupted(stop.signal,
+                      std::string(stop.what()) + ": the run stopped; nothing was written");
+  }
   file.commit();
   print_summary(out, c, e, c.out);
 }

@@ -36,6 +36,9 @@ class OutputFile {
   ~OutputFile();
   hid_t root() const { return file_; }
   void commit();
+  // Closes the file and renames it to `other` (a sidecar of the claimed name, such as
+  // an interrupted sweep's OUT.partial), replacing what is there.
+  void commit_as(const std::string& other);
 
  private:
   std::string path_;

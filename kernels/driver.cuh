@@ -17,6 +17,7 @@
 #include "chunk_plan.hpp"
 #include "cuda_check.cuh"
 #include "final_sink.hpp"
+#include "interrupt.hpp"
 #include "moment_tree.hpp"
 #include "ngdsim/optimizers/gd.hpp"
 #include "ngdsim/optimizers/ngd.hpp"
@@ -131,6 +132,7 @@ Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan
   std::vector<std::int64_t> h_last;
 
   for (long long first = 0; first < c.trajectories; first += chunk) {
+    throw_if_stopped();
     const int n = static_cast<int>(std::min(chunk, c.trajectories - first));
     const long long leaves = (n + kBlock - 1) / kBlock;
     DeviceOutputs out{histogram.get(),   counters.get(),        settled.get(),

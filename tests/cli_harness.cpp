@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -15,14 +16,17 @@ namespace ngdsim::test {
 
 namespace fs = std::filesystem;
 
-namespace {
+long long scaled(long long n) {
+  const char* scale = std::getenv("NGDSIM_TEST_SCALE");
+  return scale && std::string(scale) == "sanitize" ? n / 10 : n;
+}
+
 std::string slurp(const std::string& path) {
   std::ifstream f(path);
   std::stringstream s;
   s << f.rdbuf();
   return s.str();
 }
-}  // namespace
 
 namespace {
 // The folders this process made, removed when it exits so that test runs do not pile
@@ -58,6 +62,45 @@ std::string fresh_dir(const std::string& name) {
 }
 
 bool exists(const std::string& path) { return fs::exists(path); }
+
+pid_t spawn(const std::string& args, const std::string& dir, const std::string& err_file) {
+  const std::string cmd = "cd '" + dir + "' && exec '" + exe() + "' " + args + " >/dev/null " +
+                          (err_file.empty() ? "2>&1" : "2>'" + err_file + "'");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+int wait_for(pid_t pid) {
+  int raw = 0;
+  waitpid(pid, &raw, 0);
+  return WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+}
+
+bool appears(const std::string& path) {
+  for (int i = 0; i < 3000 && !exists(path); ++i) usleep(10000);
+  return exists(path);
+}
+
+bool shows(const std::string& path, const std::string& text) {
+  for (int i = 0; i < 6000; ++i) {
+    if (slurp(path).find(text) != std::string::npos) return true;
+    usleep(10000);
+  }
+  return false;
+}
+
+bool claimed(const std::string& path) { return appears(path + ".lock"); }
+
+std::vector<std::string> files_in(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
@@ -97,8 +140,19 @@ std::vector<unsigned char> read_bytes(hid_t file, const std::string& path) {
   if (ds < 0) throw std::runtime_error("no dataset " + path);
   const hid_t type = H5Dget_type(ds);
   const hid_t space = H5Dget_space(ds);
-  std::vector<unsigned char> bytes(H5Sget_simple_extent_npoints(space) * H5Tget_size(type));
-  if (!bytes.empty()) H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data());
+  std::vector<unsigned char> bytes;
+  if (H5Tis_variable_str(type) > 0) {
+    // The text itself, not the pointers HDF5 hands out for it.
+    std::vector<char*> text(H5Sget_simple_extent_npoints(space));
+    H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data());
+    for (char* t : text) {
+      if (t) bytes.insert(bytes.end(), t, t + std::strlen(t) + 1);
+      H5free_memory(t);
+    }
+  } else {
+    bytes.resize(H5Sget_simple_extent_npoints(space) * H5Tget_size(type));
+    if (!bytes.empty()) H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data());
+  }
   H5Sclose(space);
   H5Tclose(type);
   H5Dclose(ds);
@@ -164,15 +218,19 @@ std::vector<std::string> differing_datasets(const std::string& a, const std::str
   if (fa < 0 || fb < 0) throw std::runtime_error("cannot open " + a + " or " + b);
   std::vector<std::string> differ, seen;
   const std::vector<std::string> pa = dataset_paths(fa), pb = dataset_paths(fb);
+  // /parameters, and each sweep point's, name the backend and the scheduling.
+  const auto parameters = [](const std::string& path) {
+    return path.rfind("/parameters/", 0) == 0 || path.find("/parameters/", 1) != std::string::npos;
+  };
   for (const auto& path : pa) {
-    if (path.rfind("/parameters", 0) == 0) continue;
+    if (parameters(path)) continue;
     seen.push_back(path);
     if (std::find(pb.begin(), pb.end(), path) == pb.end() ||
         read_bytes(fa, path) != read_bytes(fb, path))
       differ.push_back(path);
   }
   for (const auto& path : pb)
-    if (path.rfind("/parameters", 0) != 0 && std::find(pa.begin(), pa.end(), path) == pa.end())
+    if (!parameters(path) && std::find(pa.begin(), pa.end(), path) == pa.end())
       differ.push_back(path);
   H5Fclose(fa);
   H5Fclose(fb);

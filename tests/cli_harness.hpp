@@ -2,6 +2,7 @@
 #pragma once
 
 #include <hdf5.h>
+#include <sys/types.h>
 
 #include <string>
 #include <vector>
@@ -13,6 +14,9 @@ struct Result {
   std::string out, err;
 };
 
+// A test's size: n, or n / 10 in CI's sanitizer pass (NGDSIM_TEST_SCALE=sanitize), whose
+// instrumented program runs about 40 times slower; the checks stay the same.
+long long scaled(long long n);
 // The ngdsim program under test: $NGDSIM_EXE, else the one built beside the tests.
 std::string exe();
 // Runs `ngdsim ARGS` (a shell word list) in `dir`, with `env` (VAR=value ...) set.
@@ -21,6 +25,20 @@ Result run(const std::string& args, const std::string& dir, const std::string& e
 // (unless NGDSIM_KEEP_TEST_DIRS=1).
 std::string fresh_dir(const std::string& name);
 bool exists(const std::string& path);
+// Starts `ngdsim ARGS` in `dir` as a child of this process; standard error goes to
+// `err_file` (in `dir`) when given, else everything is discarded.
+pid_t spawn(const std::string& args, const std::string& dir, const std::string& err_file = "");
+// Exit status, or 128 + the signal that ended it.
+int wait_for(pid_t pid);
+// Waits until `path` exists, at most 30 s.
+bool appears(const std::string& path);
+// Waits until the file at `path` contains `text`, at most 60 s.
+bool shows(const std::string& path, const std::string& text);
+// Waits until a run has claimed its output (NAME.lock exists).
+bool claimed(const std::string& path);
+// The names in a folder, sorted.
+std::vector<std::string> files_in(const std::string& dir);
+std::string slurp(const std::string& path);
 void write_file(const std::string& path, const std::string& text);
 
 struct Array {
@@ -34,8 +52,9 @@ std::string attr_string(hid_t obj, const std::string& name);
 bool has_attr(hid_t obj, const std::string& name);
 // Every dataset path in the file, depth first (hard links visited once per path).
 std::vector<std::string> dataset_paths(hid_t file);
-// Compares two output files dataset by dataset, byte for byte, outside /parameters
-// (which names the backend and the scheduling). Returns the paths that differ, or
+// Compares two output files dataset by dataset, byte for byte (strings by their text),
+// outside /parameters and a sweep point's parameters (which name the backend and the
+// scheduling). Returns the paths that differ, or
 // that one file lacks; `compared` receives the paths of the first file compared.
 std::vector<std::string> differing_datasets(const std::string& a, const std::string& b,
                                             std::vector<std::string>* compared = nullptr);

@@ -17,7 +17,7 @@
 namespace ngdsim::test {
 namespace {
 
-constexpr int kInputs = 100000;
+const int kInputs = static_cast<int>(scaled(100000));
 
 const std::vector<std::string> kFlags = {"--landscape",
                                          "--optimizer",

@@ -12,6 +12,7 @@ import numpy as np
 
 RUN_FILETYPE = "ngdsim-run"
 SWEEP_FILETYPE = "ngdsim-sweep"
+PARTIAL_SWEEP_FILETYPE = "ngdsim-sweep-partial"
 
 #: quantile levels of the */quantiles observables (columns of the [R, 5] arrays)
 QUANTILE_LEVELS = np.array([0.05, 0.25, 0.5, 0.75, 0.95])
@@ -301,6 +302,10 @@ def _open(path):
 
 def _filetype(f, path) -> str:
     ft = _plain(f.attrs.get("filetype")) if "filetype" in f.attrs else None
+    if ft == PARTIAL_SWEEP_FILETYPE:
+        raise NgdsimFileError(
+            f"{path}: the finished points of an interrupted sweep, not a complete output "
+            f"(continue it with the same `ngdsim sweep` command and --resume)")
     if ft not in (RUN_FILETYPE, SWEEP_FILETYPE):
         raise NgdsimFileError(
             f"{path}: not an ngdsim output (HDF5 file attribute 'filetype' is "

@@ -194,6 +194,12 @@ def test_wrong_kind_and_bad_files(files, tmp_path):
         ngdsim.load(text)
     with pytest.raises(ngdsim.NgdsimFileError):
         ngdsim.load(tmp_path / "missing.h5")
+    partial = tmp_path / "s.h5.partial"
+    partial.write_bytes(open(files["sweep"], "rb").read())
+    with h5py.File(partial, "r+") as f:
+        f.attrs["filetype"] = "ngdsim-sweep-partial"
+    with pytest.raises(ngdsim.NgdsimFileError, match="interrupted sweep.*--resume"):
+        ngdsim.load_sweep(partial)
 
 
 def test_to_xarray(files):
