@@ -97,7 +97,8 @@ Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan
   }
   const long long chunk = schedule.chunk;
 
-  auto alpha = to_device(plan.alpha);
+  // Step sizes in the trajectory's precision (a float run's table is converted here, once).
+  auto alpha = to_device(std::vector<T>(plan.alpha.begin(), plan.alpha.end()));
   auto edges = to_device(plan.edges);
   std::vector<long long> steps(plan.record_steps.begin(), plan.record_steps.end());
   auto record_steps = to_device(steps);
@@ -121,8 +122,15 @@ Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan
   DeviceArray<int> final_attractor(c.save_final ? size_t(chunk) : 0);
   DeviceArray<long long> last_entry(c.save_final ? size_t(chunk) : 0);
 
-  RunParams p{c.init_dist, c.seed, alpha.get(),      edges.get(), record_steps.get(), R,
-              eps.get(),   cl,     sample_ids.get(), S,           c.divergence_bound, c.save_final};
+  const double* alpha_d = nullptr;
+  const float* alpha_f = nullptr;
+  if constexpr (std::is_same_v<T, float>)
+    alpha_f = alpha.get();
+  else
+    alpha_d = alpha.get();
+  RunParams p{c.init_dist, c.seed,    alpha_d, alpha_f,          edges.get(), record_steps.get(),
+              R,           eps.get(), cl,      sample_ids.get(), S,           c.divergence_bound,
+              c.save_final};
   const long long total_leaves = (c.trajectories + kBlock - 1) / kBlock;
   MomentTree tree(total_leaves, size_t(width));
   std::vector<Moments> node(width);

@@ -14,6 +14,13 @@
 #define NGDSIM_KERNEL_NS cuda
 #endif
 
+// Full unrolling of a loop with a constant trip count, in either compiler's spelling.
+#if defined(__CUDACC__)
+#define NGDSIM_UNROLL _Pragma("unroll")
+#else
+#define NGDSIM_UNROLL _Pragma("GCC unroll 64")
+#endif
+
 namespace ngdsim::NGDSIM_KERNEL_NS {
 
 #if defined(NGDSIM_EMULATED)

@@ -24,6 +24,14 @@ if ! "$PY" -c "import numpy, h5py, pytest, matplotlib" 2>/dev/null; then
   "$PY" -m pip install -q numpy h5py pytest matplotlib 2>/dev/null ||
     "$PY" -m pip install -q --break-system-packages numpy h5py pytest matplotlib
 fi
+# cuobjdump and nvdisasm for bench/sass_report.py (the toolkit here ships nvcc without
+# them): NVIDIA's wheels
+if ! command -v nvdisasm >/dev/null &&
+  ! "$PY" -c "import glob, nvidia.cu13 as n; assert glob.glob(n.__path__[0] + '/bin/nvdisasm')" 2>/dev/null; then
+  echo "setup: installing nvidia-cuda-cuobjdump and nvidia-cuda-nvdisasm (for bench/sass_report.py)"
+  "$PY" -m pip install -q nvidia-cuda-cuobjdump nvidia-cuda-nvdisasm 2>/dev/null ||
+    "$PY" -m pip install -q --break-system-packages nvidia-cuda-cuobjdump nvidia-cuda-nvdisasm
+fi
 # the ngdsim Python package (python/: load, load_sweep, ngdsim-plot), editable
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if ! (cd "$root" && "$PY" -c "import ngdsim.plot") 2>/dev/null; then

@@ -41,7 +41,7 @@ enum FinalClass : std::int8_t {
 template <class T, int D>
 NGDSIM_HD bool out_of_bounds(const T (&x)[D], T bound) {
   bool bad = false;
-  for (int i = 0; i < D; ++i) bad |= !(abs_(x[i]) <= bound);
+  for (int i = 0; i < D; ++i) bad |= !(magnitude_(x[i]) <= bound);
   return bad;
 }
 

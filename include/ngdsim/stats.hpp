@@ -36,24 +36,29 @@ NGDSIM_HD Moments merge(const Moments& a, const Moments& b) {
 // valid[i] == 0 past n (the CPU tile pads them), so the loops need no bounds test. Two passes
 // (mean, then squared deviations), each summed in kLanes interleaved partial sums combined in a
 // fixed order: the order is part of the definition, and independent lanes let the compiler
-// vectorize without reassociating anything.
+// vectorize without reassociating anything. The kernels give each lane its own thread
+// (lane_add and lane_add_sq_dev in the same order), then combine the lanes alike.
 inline constexpr int kLanes = 8;
 
-NGDSIM_HD Moments leaf_moments(const double* values, const unsigned char* valid, int n) {
-  double sum[kLanes] = {}, cnt[kLanes] = {}, lo[kLanes], hi[kLanes];
-  for (int l = 0; l < kLanes; ++l) lo[l] = INFINITY, hi[l] = -INFINITY;
-  // Plain selects only (no && or branches), so each lane loop vectorizes.
-  for (int i = 0; i < n; i += kLanes)
-    for (int l = 0; l < kLanes; ++l) {
-      const bool ok = valid[i + l] != 0;
-      const double x = values[i + l];
-      const double v = ok ? x : 0.0;
-      sum[l] += v;
-      cnt[l] += ok ? 1.0 : 0.0;
-      const double vlo = ok ? v : INFINITY, vhi = ok ? v : -INFINITY;
-      lo[l] = vlo < lo[l] ? vlo : lo[l];
-      hi[l] = vhi > hi[l] ? vhi : hi[l];
-    }
+// One value into lane partials. Plain selects only (no && or branches), so the CPU
+// path's lane loops vectorize.
+NGDSIM_HD void lane_add(double& sum, double& cnt, double& lo, double& hi, bool ok, double x) {
+  const double v = ok ? x : 0.0;
+  sum += v;
+  cnt += ok ? 1.0 : 0.0;
+  const double vlo = ok ? v : INFINITY, vhi = ok ? v : -INFINITY;
+  lo = vlo < lo ? vlo : lo;
+  hi = vhi > hi ? vhi : hi;
+}
+
+NGDSIM_HD void lane_add_sq_dev(double& m2, bool ok, double x, double mean) {
+  const double d = ok ? x - mean : 0.0;
+  m2 += d * d;
+}
+
+// The lanes combined in their fixed order: count, mean, min and max (m2 left 0).
+NGDSIM_HD Moments combine_lanes(const double* sum, const double* cnt, const double* lo,
+                                const double* hi) {
   Moments m;
   double total = 0.0;
   for (int l = 0; l < kLanes; ++l) {
@@ -62,17 +67,29 @@ NGDSIM_HD Moments leaf_moments(const double* values, const unsigned char* valid,
     m.min = lo[l] < m.min ? lo[l] : m.min;
     m.max = hi[l] > m.max ? hi[l] : m.max;
   }
+  if (m.count != 0.0) m.mean = total / m.count;
+  return m;
+}
+
+NGDSIM_HD double combine_m2(const double* m2) {
+  double r = 0.0;
+  for (int l = 0; l < kLanes; ++l) r += m2[l];
+  return r;
+}
+
+NGDSIM_HD Moments leaf_moments(const double* values, const unsigned char* valid, int n) {
+  double sum[kLanes] = {}, cnt[kLanes] = {}, lo[kLanes], hi[kLanes];
+  for (int l = 0; l < kLanes; ++l) lo[l] = INFINITY, hi[l] = -INFINITY;
+  for (int i = 0; i < n; i += kLanes)
+    for (int l = 0; l < kLanes; ++l)
+      lane_add(sum[l], cnt[l], lo[l], hi[l], valid[i + l] != 0, values[i + l]);
+  Moments m = combine_lanes(sum, cnt, lo, hi);
   if (m.count == 0.0) return m;
-  m.mean = total / m.count;
   double m2[kLanes] = {};
   for (int i = 0; i < n; i += kLanes)
-    for (int l = 0; l < kLanes; ++l) {
-      const bool ok = valid[i + l] != 0;
-      const double x = values[i + l];
-      const double d = ok ? x - m.mean : 0.0;
-      m2[l] += d * d;
-    }
-  for (int l = 0; l < kLanes; ++l) m.m2 += m2[l];
+    for (int l = 0; l < kLanes; ++l)
+      lane_add_sq_dev(m2[l], valid[i + l] != 0, values[i + l], m.mean);
+  m.m2 = combine_m2(m2);
   return m;
 }
 

@@ -18,8 +18,10 @@ NGDSIM_HD T grad_f_norm(T g, T grad_g_norm, int q) {
 
 template <class T, int D>
 NGDSIM_HD T squared_norm(const T (&v)[D]) {
-  T s = T(0);
-  for (int i = 0; i < D; ++i) s += v[i] * v[i];
+  // From the first square rather than 0 + it: the same value (a square is never -0), one
+  // addition less.
+  T s = v[0] * v[0];
+  for (int i = 1; i < D; ++i) s += v[i] * v[i];
   return s;
 }
 

@@ -49,11 +49,11 @@ struct Product {
   // the pattern among even patterns in increasing bit order, which is bits >> 1.
   NGDSIM_HD T flat_distance(const T (&x)[N], int& attractor) const {
     unsigned bits = 0, smallest_bit = 1u;
-    T smallest = abs_(x[0]);
+    T smallest = magnitude_(x[0]);
     for (int i = 0; i < N; ++i) {
       bits |= unsigned(x[i] < T(0)) << i;
-      const bool less = abs_(x[i]) < smallest;
-      smallest = less ? abs_(x[i]) : smallest;
+      const bool less = magnitude_(x[i]) < smallest;
+      smallest = less ? magnitude_(x[i]) : smallest;
       smallest_bit = less ? 1u << i : smallest_bit;
     }
     bits ^= parity8_(bits) ? smallest_bit : 0u;
