@@ -71,10 +71,9 @@ __device__ __forceinline__ const T* step_sizes(const RunParams& p) {
     return p.alpha;
 }
 
-// A sampled path's position at record r: binary search of the sorted sample ids.
-template <class T, int D>
-__device__ __forceinline__ void sample_path(const RunParams& p, const DeviceOutputs& out, int r,
-                                            long long gid, const T (&x)[D]) {
+// The trajectory's slot among the sampled paths (binary search of the sorted sample
+// ids), or -1: found once, used at every record.
+__device__ __forceinline__ int sample_slot(const RunParams& p, long long gid) {
   int lo = 0, hi = p.S;
   while (lo < hi) {
     const int mid = (lo + hi) / 2;
@@ -83,9 +82,7 @@ __device__ __forceinline__ void sample_path(const RunParams& p, const DeviceOutp
     else
       hi = mid;
   }
-  if (lo < p.S && p.sample_ids[lo] == gid)
-    for (int i = 0; i < D; ++i)
-      out.sample[(static_cast<size_t>(r) * p.S + lo) * D + i] = static_cast<double>(x[i]);
+  return lo < p.S && p.sample_ids[lo] == gid ? lo : -1;
 }
 
 // Registers per thread are capped so that 3 blocks of 256 fit on an SM (sm_90: 65536
@@ -98,6 +95,8 @@ inline constexpr int kMinBlocksPerSm = D < 8 ? 3 : 2;
 // read from distinct shared-memory banks.
 inline constexpr int kRowPad = 8;
 inline constexpr int kLaneThreads = kNumQuantities * kLanes;
+inline constexpr int kHistPerThread = (kNumQuantities * LogBins::kBins + kBlock - 1) / kBlock;
+static_assert(kMaxCounters <= kBlock, "one counter per thread at most");
 
 template <class L, class Opt, class T>
 __global__ void __launch_bounds__(kBlock, kMinBlocksPerSm<L::kDim>)
@@ -121,9 +120,12 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSm<L::kDim>)
   const CounterLayout& cl = p.counters;
 
   // Shared counters start at zero; each record's flush zeroes what it added.
-  for (int i = t; i < kNumQuantities * LogBins::kBins; i += kBlock) hist[i] = 0;
-  for (int i = t; i < cl.size(); i += kBlock) count[i] = 0;
+  NGDSIM_UNROLL
+  for (int it = 0; it < kHistPerThread; ++it)
+    if (const int i = t + it * kBlock; i < kNumQuantities * LogBins::kBins) hist[i] = 0;
+  if (t < cl.size()) count[t] = 0;
   for (int i = t; i < LogBins::kEdges; i += kBlock) edges[i] = p.edges[i];
+  const int slot = active ? sample_slot(p, gid) : -1;
 
   T x[D];
   {
@@ -143,7 +145,7 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSm<L::kDim>)
     // Advance to the recorded step: the same arithmetic as CpuTile::step().
     const auto k_end = static_cast<unsigned int>(p.record_steps[r]);
     if (!div) {
-      for (; k < k_end; ++k) {
+      for (; k < k_end; ++k) {  // sass-report: step
         const T a_k = alpha[k];
         T v[D];
         const StepKind kind = opt.direction(land, x, v);
@@ -190,7 +192,9 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSm<L::kDim>)
     attractor = in ? a : -1;
     if (sign_draws) atomicAdd(&count[cl.sign_draws()], sign_draws);
     if (critical) atomicAdd(&count[cl.critical()], critical);
-    if (active && p.S > 0) sample_path(p, out, r, gid, x);
+    if (slot >= 0)
+      for (int i = 0; i < D; ++i)
+        out.sample[(static_cast<size_t>(r) * p.S + slot) * D + i] = static_cast<double>(x[i]);
     __syncthreads();
 
     // Every thread flushes and re-zeroes its share of the block's counters, while 40
@@ -203,13 +207,13 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSm<L::kDim>)
         hist[i] = 0;
       }
     unsigned long long* gc = out.counters + static_cast<size_t>(r) * cl.size();
-    for (int i = t; i < cl.size(); i += kBlock)
-      if (const unsigned int c = count[i]) {
-        atomicAdd(&gc[i], static_cast<unsigned long long>(c));
-        count[i] = 0;
+    if (t < cl.size())
+      if (const unsigned int c = count[t]) {
+        atomicAdd(&gc[t], static_cast<unsigned long long>(c));
+        count[t] = 0;
       }
     const int lq = t / kLanes, ll = t % kLanes;
-    if (t < kLaneThreads) {
+    if (t < kLaneThreads) {  // sass-report: lanes
       double sum = 0.0, cnt = 0.0, lo = INFINITY, hi = -INFINITY;
       NGDSIM_UNROLL
       for (int i = 0; i < kBlock; i += kLanes)
@@ -223,7 +227,7 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSm<L::kDim>)
 
     // Each lane thread combines its quantity's lanes (all eight alike), then sums its
     // lane's squared deviations from that mean.
-    if (t < kLaneThreads) {
+    if (t < kLaneThreads) {  // sass-report: lanes
       const double mean = combine_lanes(lane_sum[lq], lane_cnt[lq], lane_lo[lq], lane_hi[lq]).mean;
       double m2 = 0.0;
       NGDSIM_UNROLL
@@ -232,7 +236,7 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSm<L::kDim>)
       lane_m2[lq][ll] = m2;
     }
     __syncthreads();
-    if (t < kNumQuantities) {
+    if (t < kNumQuantities) {  // sass-report: one warp
       Moments m = combine_lanes(lane_sum[t], lane_cnt[t], lane_lo[t], lane_hi[t]);
       if (m.count != 0.0) m.m2 = combine_m2(lane_m2[t]);
       out.leaves[(static_cast<size_t>(blockIdx.x) * p.R + r) * kNumQuantities + t] = m;
