@@ -35,7 +35,7 @@ cycle), 2 on the integer pipe (64), 1 on the FP32 pipe (128), 8 for MUFU and con
 issue cycles, averaged over the block's warps. Latency is not modelled: the resident
 blocks per SM say how much of it can be hidden.
 
-    python3 bench/sass_report.py [--exe build/ngdsim] [--only product2]
+    python3 bench/sass_report.py [--exe build/ngdsim] [--only "product n=2"]
 """
 import argparse
 import datetime
@@ -318,9 +318,8 @@ def main():
           "record in steps | steps/s list:0 | log:200 | every:1 | recording at log:200 |")
     print("|" + "---|" * 23)
     for label, land, opt, prec in CASES:
-        if args.only and args.only not in label.replace(" ", ""):
-            if args.only not in label:
-                continue
+        if args.only and args.only not in label:
+            continue
         name = next((n for n in sass if "advance_leaves" in n and land in n and opt in n
                      and n.endswith(f"E{prec}EEvT_T0_NS0_9RunParamsENS0_13DeviceOutputsExi")
                      and "4cuda" in n), None)

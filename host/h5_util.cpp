@@ -238,11 +238,7 @@ std::vector<std::string> describe_attributes(hid_t obj) {
     std::ostringstream o;
     o << name << " = ";
     if (H5Tget_class(type) == H5T_STRING) {
-      Handle t = utf8_string_type();
-      char* p = nullptr;
-      check(H5Aread(a, t, &p), name.c_str());
-      o << (p ? p : "");
-      H5free_memory(p);
+      o << read_attr_string(obj, name);
     } else {
       std::vector<double> v(n);
       check(H5Aread(a, H5T_NATIVE_DOUBLE, v.data()), name);
