@@ -7,9 +7,11 @@
    only steps 0 and K recorded (list:0);
 3. the same study with JAX (jit + vmap + lax.fori_loop) and PyTorch (batched tensors),
    bench/peers.py, at the sizes they fit;
-4. the arithmetic bound: floating-point operations per step x steps / the GPU's
-   peak FP64 rate measured here with an FMA-chain kernel (CuPy), and the fraction of
-   it ngdsim reaches.
+4. the arithmetic bound: the FP64 instructions of one step of bench/step_only.cu (the
+   step's arithmetic alone, compiled here with the project's strict flags and read
+   from its machine code by bench/sass_report.py), at the FP64 instruction rate
+   measured here with an FMA-chain kernel (CuPy); that kernel itself run here (its
+   measured rate); and the fraction of each that ngdsim reaches.
 
     python3 bench/gpu_bench.py [--exe build/ngdsim] [--steps K] [--repeats R] [--record FILE]
 
@@ -31,10 +33,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import peers  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# Product n=2 NGD, per trajectory-step, counting add, sub, mul, div, sqrt, compare,
-# abs and select as one operation each: g (2), |grad g|^2 (3), sqrt (1), sign
-# select (1), division (1), direction (2), update (4), divergence test (4).
-FLOPS_PER_STEP = 18
+import sass_report  # noqa: E402
 
 
 def ngdsim_rate(exe, N, K, record, repeats, tmp):
@@ -84,6 +83,25 @@ def fp64_peak():
     return 2.0 * 4 * iters * blocks * threads / (time.perf_counter() - t)
 
 
+def step_only_rate(cubin, N, K):
+    """Trajectory-steps per second of bench/step_only.cu's double kernel on device 0."""
+    import cupy as cp
+
+    kernel = cp.RawModule(path=cubin).get_function(sass_report.STEP_ONLY["d"])
+    threads = 256
+    blocks = (N + threads - 1) // threads
+    out = cp.zeros(blocks * threads * 2, dtype=cp.float64)
+    # Product<double, 2> is {int q}; Ngd is empty (one byte); then alpha, K, bound, seed.
+    args = (cp.int32(2), cp.int8(0), cp.float64(1e-3), cp.uint32(K), cp.float64(1e10),
+            cp.uint64(1), out)
+    kernel((blocks,), (threads,), args)
+    cp.cuda.Device(0).synchronize()
+    t = time.perf_counter()
+    kernel((blocks,), (threads,), args)
+    cp.cuda.Device(0).synchronize()
+    return blocks * threads * K / (time.perf_counter() - t)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--exe", default=os.path.join(ROOT, "build", "ngdsim"))
@@ -127,13 +145,23 @@ def main():
                 f"{rates[N] / rate:.1f}x")
 
     try:
-        peak = fp64_peak()
+        with tempfile.TemporaryDirectory() as tmp:
+            cubin = os.path.join(tmp, "step_only.cubin")
+            ref = sass_report.step_only(cubin, sass_report.tool("cuobjdump"),
+                                        sass_report.tool("nvdisasm"))
+            if ref is None:
+                raise RuntimeError("nvcc not found")
+            fp64 = ref["d"]["count"]
+            peak = fp64_peak() / 2  # FP64 instructions per second (an FMA is 2 flop)
+            bound = peak / fp64
+            minimal = step_only_rate(cubin, 10**7, K)
+        say(f"arithmetic bound: {bound:.4g} traj-steps/s (bench/step_only.cu: {fp64} FP64 "
+            f"instructions per step, at the measured {peak / 1e12:.2f} T FP64 instructions/s); "
+            f"bench/step_only.cu itself measured at N=1e7: {minimal:.4g} traj-steps/s")
         for N, r in rates.items():
             if N >= 10**7:
-                bound = peak / FLOPS_PER_STEP
-                say(f"arithmetic bound N={N:.0e}: {bound:.4g} traj-steps/s ({FLOPS_PER_STEP} "
-                    f"flop/step, measured FP64 peak {peak / 1e12:.2f} Tflop/s); ngdsim reaches "
-                    f"{100 * r / bound:.1f}%")
+                say(f"ngdsim N={N:.0e} (log:200): {100 * r / bound:.1f}% of the bound, "
+                    f"{100 * r / minimal:.1f}% of the minimal kernel")
     except Exception as err:
         say(f"arithmetic bound: not measured ({type(err).__name__}: {err})")
 

@@ -16,15 +16,21 @@ and prints:
   rare code: the random sign at g = 0, the slow paths of division and square root) and
   never one that leaves it (divergence);
 - the record phase: every instruction of the recording loop outside the step loop,
-  each counted once and weighted by the warps that execute its source line (the build
-  keeps line information, `-lineinfo`): all 8 warps of a block, except in the kernel's
-  blocks marked `sass-report: lanes` (the 40 threads that reduce the leaf moments: 2
-  warps) and `sass-report: one warp`; the step loop's lines (`sass-report: step`) are
-  not record work even where the compiler moved their rare paths out of the loop. Counting every line once for every warp that
-  reaches it is conservative (rare counters and the slow paths of division and square
-  root are included), except for the loops still in the record phase, counted once (the
-  column says how many; the loop over eps, 3 trips by default, is one). Also printed:
-  its barriers.
+  weighted by the warps of a block that execute its source line (the build keeps line
+  information, `-lineinfo`) and by the trips of the rolled loop it sits in. Markers in
+  kernels/advance.cuh set the weights (block_weights): `sass-report: lanes` (the 40
+  threads that reduce the leaf moments: 2 warps), `one warp`, `warps N`, `trips N` (a
+  rolled loop's default trip count, e.g. the 3 thresholds) and `step` (the step loop's
+  lines, not record work even where the compiler moved their rare paths out of the
+  loop); unmarked lines run on all 8 warps once. Code for rare events (`sass-report:
+  rare`: a random sign at g = 0, a critical point, a sampled path) and the toolkit's
+  slow paths of division and square root are left out of the prediction, as the step's
+  hot path leaves them out, and counted apart: the last column adds them back, run by
+  every warp (an upper bound). Also printed: the record's barriers.
+- the arithmetic bound: bench/step_only.cu, the step of product n = 2 NGD alone (same
+  headers, same strict flags, no statistics), compiled here; its FP64 (float: FP32)
+  instructions per step at the pipe's rate bound the trajectory-steps per second, and
+  the table gives the predicted rates as fractions of that bound.
 
 From those it predicts trajectory-steps per second on H100 SXM and H200 (132 SMs at
 1.98 GHz) with an issue-bound model, from the per-SM throughputs of compute capability
@@ -35,7 +41,7 @@ cycle), 2 on the integer pipe (64), 1 on the FP32 pipe (128), 8 for MUFU and con
 issue cycles, averaged over the block's warps. Latency is not modelled: the resident
 blocks per SM say how much of it can be hidden.
 
-    python3 bench/sass_report.py [--exe build/ngdsim] [--only "product n=2"]
+    python3 bench/sass_report.py [--exe build/ngdsim] [--only "product n=2"] [--by-line]
 """
 import argparse
 import datetime
@@ -152,25 +158,62 @@ def disassemble(cuobjdump, nvdisasm, exe):
     return out
 
 
+TAG = re.compile(r"sass-report: (lanes|one warp|step|rare|warps (\d+)|trips (\d+))")
+
+
 def block_weights(source):
-    """Warps that execute each line of the kernel source at a record: the whole block (8),
-    except in the blocks marked `sass-report: lanes` (2 warps: the 40 lane threads),
-    `sass-report: one warp`, and `sass-report: step` (0: the step loop's code, whose
-    rare paths the compiler may place outside the loop)."""
+    """{line: (warps, trips)} for the lines of the kernel source that the markers cover.
+    A marker covers its line and, when that line opens a brace, the block it opens.
+    warps: how many of the block's 8 warps execute the line at a record, by default 8:
+    `sass-report: lanes` 2 (the 40 lane threads), `one warp` 1, `warps N` N, `step` 0
+    (the step loop, whose rare paths the compiler may place outside the loop) and
+    `rare` 0 (code for rare events, shown apart). trips: how often a rolled loop
+    (`trips N`, N its default trip count) runs its body per record, by default 1.
+    An inner marker overrides an outer one of the same kind."""
     lines = open(source).read().splitlines()
-    weights = {}
+    warps, trips, rare = {}, {}, set()
     for i, text in enumerate(lines):
-        tag = re.search(r"sass-report: (lanes|one warp|step)", text)
+        tag = TAG.search(text)
         if not tag:
             continue
-        depth, j = 0, i
-        while True:
-            depth += lines[j].count("{") - lines[j].count("}")
-            weights[j + 1] = {"lanes": 2, "one warp": 1, "step": 0}[tag.group(1)]
-            if depth <= 0 and j > i:
-                break
+        block, depth = [i + 1], lines[i].count("{") - lines[i].count("}")
+        j = i
+        while depth > 0:
             j += 1
-    return weights
+            block.append(j + 1)
+            depth += lines[j].count("{") - lines[j].count("}")
+        kind = tag.group(1)
+        for n in block:
+            if kind.startswith("trips"):
+                trips[n] = int(tag.group(3))
+            elif kind.startswith("warps"):
+                warps[n] = int(tag.group(2))
+            elif kind == "rare":
+                rare.add(n)
+            else:
+                warps[n] = {"lanes": 2, "one warp": 1, "step": 0}[kind]
+    return {n: (warps.get(n, 8), trips.get(n, 1), n in rare)
+            for n in set(warps) | set(trips) | rare}
+
+
+def slow_paths(code, first, last):
+    """Addresses of the toolkit's slow paths of division and square root in [first, last]:
+    the code that a forward branch skips when the operands are ordinary, recognised by
+    the call to an internal routine (`__internal_...`) inside it. The step walk skips
+    them too."""
+    out = set()
+    index = {pc: i for i, (pc, _, _, _) in enumerate(code)}
+    for pc, body, predicated, _ in code:
+        t = branch_target(body)
+        if not (first <= pc <= last and predicated and t is not None and t > pc):
+            continue
+        skipped = code[index[pc] + 1:index.get(t, index[pc] + 1)]
+        calls = [b for _, b, _, _ in skipped if b.startswith("CALL")]
+        # Only the call and its operands' moves: a branch over more is not a slow path.
+        if len(calls) == 1 and "__internal_" in calls[0] and len(skipped) <= 12 and not any(
+                b.startswith(("BRA", "BAR", "ATOM", "RED", "ST", "LD")) for _, b, _, _ in skipped):
+            out.update(c[0] for c in skipped)
+    return out
 
 
 def branch_target(body):
@@ -254,29 +297,59 @@ def blocks_per_sm(regs, shared, threads=256):
 
 
 def analyse(code, weights):
-    """The step's hot path, and the record phase's warp-weighted instructions: every
-    instruction of the recording loop outside the step loop once, times the warps of the
-    block that execute its source line (block_weights)."""
+    """The step's hot path, and the record phase: every instruction of the recording loop
+    outside the step loop, times the warps of the block that execute its source line and
+    the trips of the rolled loop it is in (block_weights). Returns the record's
+    instructions by weight (warps x trips) and, apart, those of rare events and slow
+    paths, which the prediction leaves out as the step's hot path does."""
     found = loops(code)
     has = lambda h, t, op: any(h <= pc <= t and b.startswith(op) for pc, b, _, _ in code)
     with_barrier = [(h, t) for h, t in found if has(h, t, "BAR")]
     record = max(with_barrier, key=lambda l: l[1] - l[0])
     # The step loop: the largest loop of the record loop before its first barrier with no
-    # barrier and no shared-memory atomic (the loop over eps is record work).
+    # barrier and no shared-memory atomic.
     first_bar = min(pc for pc, b, _, _ in code if record[0] <= pc <= record[1] and
                     b.startswith("BAR"))
     step = max([(h, t) for h, t in found if record[0] <= h and t < first_bar and
                 not has(h, t, "BAR") and not has(h, t, "ATOMS")], key=lambda l: l[1] - l[0])
     step_path = [b for _, b in hot_path(code, *step)]
-    by_warps = {}
+    slow = slow_paths(code, *record)
+    by_weight, rare = {}, []
     for pc, b, _, line in code:
-        if record[0] <= pc <= record[1] and not step[0] <= pc <= step[1]:
-            by_warps.setdefault(weights.get(line, 8), []).append(b)
+        if not record[0] <= pc <= record[1] or step[0] <= pc <= step[1]:
+            continue
+        warps, trips, is_rare = weights.get(line, (8, 1, False))
+        if not warps:
+            continue
+        if is_rare or pc in slow:
+            rare.append(b)
+        else:
+            by_weight.setdefault(warps * trips, []).append(b)
     spills = sum(1 for _, b, _, _ in code if b.startswith(("LDL", "STL")))
     step_spills = sum(1 for b in step_path if b.startswith(("LDL", "STL")))
-    loops_in_record = sum(1 for h, t in found if record[0] < h and t < record[1] and
-                          (h, t) != step)
-    return step_path, by_warps, spills, step_spills, loops_in_record
+    return step_path, by_weight, rare, spills, step_spills
+
+
+def print_by_line(code, weights, label, source_path):
+    """The record phase's instructions grouped by kernel source line, to stderr."""
+    found = loops(code)
+    record = max([(h, t) for h, t in found if any(h <= pc <= t and b.startswith("BAR")
+                                                  for pc, b, _, _ in code)],
+                 key=lambda l: l[1] - l[0])
+    source = open(source_path).read().splitlines()
+    lines = {}
+    for pc, b, _, line in code:
+        if record[0] <= pc <= record[1]:
+            lines.setdefault(line, []).append(b.split()[0])
+    print(f"# {label}: record-loop instructions by line of kernels/advance.cuh", file=sys.stderr)
+    for line in sorted(lines, key=lambda l: l or 0):
+        ops = lines[line]
+        warps, trips, rare = weights.get(line, (8, 1, False))
+        w = f"{warps}w" + (f" x{trips}" if trips > 1 else "") + (" rare" if rare else "")
+        text = source[line - 1].strip()[:60] if line else "(no line)"
+        common = ", ".join(f"{op} {ops.count(op)}" for op in sorted(set(ops), key=ops.count,
+                                                                      reverse=True)[:4])
+        print(f"{line}\t{len(ops)}\t{w}\t{text}\t{common}", file=sys.stderr)
 
 
 def record_count(spec, K):
@@ -293,17 +366,50 @@ def record_count(spec, K):
     return len(steps)
 
 
+# bench/step_only.cu: the step's arithmetic alone, built with the project's strict flags.
+STEP_ONLY_FLAGS = ["-O3", "-arch=sm_90", "-cubin", "-lineinfo", "--fmad=false", "-prec-div=true",
+                   "-prec-sqrt=true", "-std=c++17", "-Werror=all-warnings"]
+STEP_ONLY = {"d": "_ZN6ngdsim9step_onlyINS_7ProductIdLi2EEENS_3NgdEdEEvT_T0_T1_jS6_yPS6_",
+             "f": "_ZN6ngdsim9step_onlyINS_7ProductIfLi2EEENS_3NgdEfEEvT_T0_T1_jS6_yPS6_"}
+FP64_PER_SM_CLOCK, FP32_PER_SM_CLOCK = 64, 128  # cc 9.0 (H100 SXM, H200)
+
+
+def step_only(cubin, cuobjdump, nvdisasm):
+    """Compiles bench/step_only.cu to cubin and returns, per precision ("d", "f"), the
+    mix of its step loop's hot path and the steps per second it bounds: the device's
+    FP64 (FP32) results per second over the step's FP64 (FP32) instructions. None
+    without nvcc."""
+    nvcc = shutil.which("nvcc") or shutil.which("/usr/local/cuda/bin/nvcc")
+    if not nvcc:
+        return None
+    subprocess.run([nvcc, *STEP_ONLY_FLAGS, "-I", os.path.join(ROOT, "include"),
+                    os.path.join(ROOT, "bench", "step_only.cu"), "-o", cubin], check=True)
+    sass = disassemble(cuobjdump, nvdisasm, cubin)
+    out = {}
+    for prec, name in STEP_ONLY.items():
+        code = next(c for n, c in sass.items() if n.startswith(name))
+        m = mix(b for _, b in hot_path(code, *max(loops(code), key=lambda l: l[1] - l[0])))
+        pipe_, rate = ("fp64", FP64_PER_SM_CLOCK) if prec == "d" else ("fp32", FP32_PER_SM_CLOCK)
+        out[prec] = {"mix": m, "instr": sum(m.values()), "pipe": pipe_, "count": m[pipe_],
+                     "bound": SMS * CLOCK_HZ * rate / m[pipe_]}
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--exe", default=os.path.join(ROOT, "build", "ngdsim"),
                     help="the program, or one .cubin (nvcc -cubin -lineinfo) to iterate on")
     ap.add_argument("--only", help="substring of the case label")
+    ap.add_argument("--source", default=os.path.join(ROOT, "kernels", "advance.cuh"),
+                    help="the kernel source the program was built from (its markers, lines)")
     ap.add_argument("--steps", type=int, default=5000, help="K for the predictions")
     ap.add_argument("--show-path", action="store_true", help="print the step's hot path")
+    ap.add_argument("--by-line", action="store_true",
+                    help="print the record phase's instructions by kernel source line")
     args = ap.parse_args()
     cuobjdump, nvdisasm = tool("cuobjdump"), tool("nvdisasm")
     sass = disassemble(cuobjdump, nvdisasm, args.exe)
-    weights = block_weights(os.path.join(ROOT, "kernels", "advance.cuh"))
+    weights = block_weights(args.source)
     res = resources(cuobjdump, args.exe)
     version = subprocess.run(["nvcc", "--version"], capture_output=True, text=True).stdout \
         if shutil.which("nvcc") else ""
@@ -314,9 +420,11 @@ def main():
           f"(bench/sass_report.py's doc), H100 SXM / H200: {SMS} SMs at {CLOCK_HZ/1e9} GHz")
     print("| kernel | regs | stack | spills (step loop) | smem B | blocks/SM | step instr | "
           "FP64 | FP32 | INT | MUFU | conv | mem | ctrl | step cycles | "
-          "record instr (8/2/1 warps) | barriers/record | loops in record | "
-          "record in steps | steps/s list:0 | log:200 | every:1 | recording at log:200 |")
-    print("|" + "---|" * 23)
+          "record instr | rare instr | barriers/record | record cycles/warp | "
+          "record in steps | steps/s list:0 | log:200 | every:1 | recording at log:200 | "
+          "same, rare code counted |")
+    print("|" + "---|" * 24)
+    predicted = {}
     for label, land, opt, prec in CASES:
         if args.only and args.only not in label:
             continue
@@ -327,28 +435,53 @@ def main():
             print(f"| {label} | not in {args.exe} |")
             continue
         regs, stack, shared, _ = res[name]
-        step_path, by_warps, spills, step_spills, extra_loops = analyse(sass[name], weights)
+        step_path, by_weight, rare, spills, step_spills = analyse(sass[name], weights)
         if args.show_path:
             print("\n".join(step_path), file=sys.stderr)
+        if args.by_line:
+            print_by_line(sass[name], weights, label, args.source)
         m = mix(step_path)
         S = issue_cycles(m)
-        # Issue cycles of one record summed over the block's 8 warps, per warp on average.
-        rec = sum(w * issue_cycles(mix(instrs)) for w, instrs in by_warps.items()) / 8
-        counts = "/".join(str(len(by_warps.get(w, []))) for w in (8, 2, 1))
-        barriers = sum(1 for b in by_warps.get(8, []) if b.startswith("BAR"))
+        # Issue cycles of one record summed over the block's 8 warps, per warp on average;
+        # and the same with the rare code run by every warp (an upper bound).
+        rec = sum(w * issue_cycles(mix(instrs)) for w, instrs in by_weight.items()) / 8
+        rec_all = rec + issue_cycles(mix(rare))
+        barriers = sum(1 for instrs in by_weight.values() for b in instrs if b.startswith("BAR"))
         K = args.steps
         rates, fractions = [], []
         for spec in ("list:0", "log:200", "every:1"):
             R = record_count(spec, K)
             rates.append(SMS * SCHEDULERS * 32 * CLOCK_HZ * K / (K * S + R * rec))
             fractions.append(R * rec / (K * S + R * rec))
+        predicted[label] = rates
+        R = record_count("log:200", K)
+        bound = R * rec_all / (K * S + R * rec_all)
         print(f"| {label} | {regs} | {stack} | {spills} ({step_spills}) | {shared} | "
               f"{blocks_per_sm(regs, shared)} | {len(step_path)} | {m.get('fp64', 0)} | "
               f"{m.get('fp32', 0)} | {m.get('int', 0) + m.get('uniform', 0)} | "
               f"{m.get('mufu', 0)} | {m.get('conv', 0)} | {m.get('memory', 0)} | "
-              f"{m.get('control', 0)} | {S} | {counts} | {barriers} | {extra_loops} | "
+              f"{m.get('control', 0)} | {S} | {sum(map(len, by_weight.values()))} | "
+              f"{len(rare)} | {barriers} | {rec:.0f} | "
               f"{rec / S:.1f} | {rates[0]:.3g} | {rates[1]:.3g} | {rates[2]:.3g} | "
-              f"{100 * fractions[1]:.1f}% |")
+              f"{100 * fractions[1]:.1f}% | {100 * bound:.1f}% |")
+    with tempfile.TemporaryDirectory() as tmp:
+        ref = step_only(os.path.join(tmp, "step_only.cubin"), cuobjdump, nvdisasm)
+    if ref is None:
+        print("\n# arithmetic bound: nvcc not found, bench/step_only.cu not compiled")
+        return
+    print("\n# Arithmetic bound: bench/step_only.cu (product n=2 NGD, the step alone), at the "
+          f"pipe's rate ({FP64_PER_SM_CLOCK} FP64 or {FP32_PER_SM_CLOCK} FP32 results per SM "
+          "and clock)")
+    print("| precision | step instr | on the pipe | bound steps/s | ngdsim list:0 | log:200 |")
+    print("|---|---|---|---|---|---|")
+    for prec, label in (("d", "product n=2 ngd double"), ("f", "product n=2 ngd float")):
+        r = ref[prec]
+        rates = predicted.get(label)
+        shares = [f"{100 * x / r['bound']:.0f}%" for x in rates[:2]] if rates else ["-", "-"]
+        print(f"| {'double' if prec == 'd' else 'float'} | {r['instr']} | "
+              f"{r['count']} {r['pipe'].upper()} | {r['bound']:.3g} | {shares[0]} | "
+              f"{shares[1]} |")
+
 
 if __name__ == "__main__":
     main()

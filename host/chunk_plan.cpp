@@ -18,9 +18,9 @@ std::uint64_t fixed_bytes(const ChunkShape& s) {
   const std::uint64_t R = s.records, Q = kNumQuantities;
   const std::uint64_t counters = 2 * std::uint64_t(s.eps) + s.attractors + 1 + Q + 2;
   std::uint64_t b = mul(std::uint64_t(s.steps), 8);                             // alpha_k
-  b = add(b, LogBins::kEdges * 8);                                              // histogram edges
+  b = add(b, LogBins::kEdges * 8 + LogBins::kCells * 4);                        // edges, cells
   b = add(b, mul(R, 8));                                                        // recorded steps
-  b = add(b, std::uint64_t(s.eps) * 8);                                         // eps
+  b = add(b, std::uint64_t(s.eps) * 12);                                        // eps, order
   b = add(b, std::uint64_t(s.samples) * 8);                                     // sampled ids
   b = add(b, mul(mul(R, Q), LogBins::kBins * 8));                               // histograms
   b = add(b, mul(R, counters * 8));                                             // counters

@@ -34,10 +34,11 @@ void observe_tile(const L& land, const T* __restrict xs, double* __restrict f,
 }
 
 // Histogram bins of valid values; invalid ones go to the spare bin kBins.
-inline void bin_tile(const double* __restrict edges, const double* __restrict v,
-                     const unsigned char* __restrict ok, int* __restrict bins, int n) {
+inline void bin_tile(const double* __restrict edges, const std::int32_t* __restrict cells,
+                     const double* __restrict v, const unsigned char* __restrict ok,
+                     int* __restrict bins, int n) {
   for (int j = 0; j < n; ++j) {
-    const int b = LogBins::bin(edges, v[j]);
+    const int b = LogBins::bin_unless_nan(edges, cells, v[j]);
     const int valid = ok[j] != 0;
     bins[j] = b * valid + (1 - valid) * LogBins::kBins;  // arithmetic, so it vectorizes
   }
@@ -187,7 +188,7 @@ class CpuTile {
       // Bin indices first (vectorizes), then the increments; invalid values go to a
       // spare bin that is never copied out.
       int* bins = bins_.data();
-      bin_tile(edges, vals + q * cap, ok + q * cap, bins, n);
+      bin_tile(edges, plan_.bin_cells.data(), vals + q * cap, ok + q * cap, bins, n);
       for (int j = 0; j < n; ++j) {
         ++h[j % kSubHistograms][bins[j]];
         bad += (ok[q * cap + j] == 0) & (div[j] == 0);

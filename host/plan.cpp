@@ -48,6 +48,8 @@ Plan make_plan(const Config& c) {
   }
   plan.edges.resize(LogBins::kEdges);
   LogBins::fill_edges(plan.edges.data());
+  plan.bin_cells.resize(LogBins::kCells);
+  LogBins::fill_cells(plan.edges.data(), plan.bin_cells.data());
   const auto S = std::min<std::int64_t>(c.sample_paths, c.trajectories);
   for (std::int64_t s = 0; s < S; ++s) plan.sample_ids.push_back(s * c.trajectories / S);
   plan.attractors = static_cast<int>(attractor_positions(c).size()) / c.dim;

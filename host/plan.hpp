@@ -14,6 +14,7 @@ struct Plan {
   std::vector<double> record_time;         // t_k = sum_{j<k} alpha_j at each recorded step
   std::vector<double> alpha;               // alpha_k, k = 0..K-1
   std::vector<double> edges;               // LogBins::kEdges histogram edges
+  std::vector<std::int32_t> bin_cells;     // LogBins::kCells, the binning table
   std::vector<std::int64_t> sample_ids;    // trajectories whose paths are kept
   int attractors = 0;
 

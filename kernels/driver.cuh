@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <numeric>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -102,7 +103,15 @@ Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan
   auto edges = to_device(plan.edges);
   std::vector<long long> steps(plan.record_steps.begin(), plan.record_steps.end());
   auto record_steps = to_device(steps);
-  auto eps = to_device(c.eps);
+  auto cells = to_device(plan.bin_cells);
+  // The thresholds in decreasing order (ties in list order), for the kernel's ranks.
+  std::vector<int> order(c.eps.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return c.eps[a] > c.eps[b]; });
+  std::vector<double> desc;
+  for (int e : order) desc.push_back(c.eps[e]);
+  auto eps_desc = to_device(desc);
+  auto eps_index = to_device(order);
   std::vector<long long> ids(plan.sample_ids.begin(), plan.sample_ids.end());
   auto sample_ids = to_device(ids);
 
@@ -128,8 +137,21 @@ Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan
     alpha_f = alpha.get();
   else
     alpha_d = alpha.get();
-  RunParams p{c.init_dist, c.seed,    alpha_d, alpha_f,          edges.get(), record_steps.get(),
-              R,           eps.get(), cl,      sample_ids.get(), S,           c.divergence_bound,
+  RunParams p{c.init_dist,
+              c.seed,
+              alpha_d,
+              alpha_f,
+              edges.get(),
+              cells.get(),
+              record_steps.get(),
+              R,
+              eps_desc.get(),
+              eps_index.get(),
+              c.eps[0],
+              cl,
+              sample_ids.get(),
+              S,
+              c.divergence_bound,
               c.save_final};
   const long long total_leaves = (c.trajectories + kBlock - 1) / kBlock;
   MomentTree tree(total_leaves, size_t(width));

@@ -15,10 +15,13 @@
 #endif
 
 // Full unrolling of a loop with a constant trip count, in either compiler's spelling.
+// NGDSIM_ROLLED keeps a loop of run-time length rolled: one copy of its body.
 #if defined(__CUDACC__)
 #define NGDSIM_UNROLL _Pragma("unroll")
+#define NGDSIM_ROLLED _Pragma("unroll 1")
 #else
 #define NGDSIM_UNROLL _Pragma("GCC unroll 64")
+#define NGDSIM_ROLLED _Pragma("GCC unroll 1")
 #endif
 
 namespace ngdsim::NGDSIM_KERNEL_NS {

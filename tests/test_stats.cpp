@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -86,40 +87,83 @@ TEST(Wilson, MatchesHandComputedIntervals) {
   }
 }
 
+// The edges and the cell table, as a plan holds them.
+struct Binning {
+  std::vector<double> edges = std::vector<double>(LogBins::kEdges);
+  std::vector<std::int32_t> cells = std::vector<std::int32_t>(LogBins::kCells);
+  Binning() {
+    LogBins::fill_edges(edges.data());
+    LogBins::fill_cells(edges.data(), cells.data());
+  }
+  int operator()(double v) const { return LogBins::bin(edges.data(), cells.data(), v); }
+};
+
+double from_bits(std::uint64_t b) {
+  double v;
+  std::memcpy(&v, &b, sizeof v);
+  return v;
+}
+
 TEST(LogBins, BinEqualsBruteForceEdgeCount) {
-  std::vector<double> edges(LogBins::kEdges);
-  LogBins::fill_edges(edges.data());
+  const Binning bin;
+  const auto& edges = bin.edges;
   auto brute = [&](double v) {
     return int(std::upper_bound(edges.begin(), edges.end(), v) - edges.begin());
   };
-  std::vector<double> probes = {0.0, -1.0, NAN, INFINITY, 1e-300, 1e300, 1.0, 0.5, 2.0};
+  std::vector<double> probes = {0.0,   -0.0, -1.0, NAN, -NAN,   INFINITY, -INFINITY, 1e-300,
+                                1e300, 1.0,  0.5,  2.0, 5e-324, DBL_MAX,  -1e-20,    1e10};
   for (double e : edges) {
     probes.push_back(e);
     probes.push_back(std::nextafter(e, 0.0));
     probes.push_back(std::nextafter(e, INFINITY));
   }
+  // Every cell's first double and its neighbours, and cells beyond both ends.
+  for (int cell = LogBins::kFirstCell - 40; cell <= LogBins::kLastCell + 40; ++cell) {
+    const double lo = from_bits(std::uint64_t(cell) << (32 + LogBins::kCellShift));
+    probes.push_back(lo);
+    probes.push_back(std::nextafter(lo, 0.0));
+    probes.push_back(std::nextafter(lo, INFINITY));
+  }
+  for (std::uint64_t payload : {1ull, 0x8000000000000ull, 0xfffffffffffffull}) {
+    probes.push_back(from_bits(0x7ff0000000000000ull | payload));  // NaNs, either sign
+    probes.push_back(from_bits(0xfff0000000000000ull | payload));
+  }
   std::mt19937_64 rng(3);
   std::uniform_real_distribution<double> u(-25.0, 12.0);
   for (int i = 0; i < 200000; ++i) probes.push_back(std::pow(10.0, u(rng)));
+  for (int i = 0; i < 200000; ++i) probes.push_back(from_bits(rng()));  // any bit pattern
   for (double v : probes) {
     const int expect = std::isnan(v) ? 0 : brute(v);
-    ASSERT_EQ(LogBins::bin(edges.data(), v), expect) << v;
+    ASSERT_EQ(bin(v), expect) << v;
+    const int loose = LogBins::bin_unless_nan(edges.data(), bin.cells.data(), v);
+    if (std::isnan(v))
+      ASSERT_TRUE(loose >= 0 && loose < LogBins::kBins) << v;
+    else
+      ASSERT_EQ(loose, expect) << v;
   }
   EXPECT_EQ(LogBins::kBins, 242);
   EXPECT_DOUBLE_EQ(edges[0], 1e-20);
   EXPECT_DOUBLE_EQ(edges[8], 1e-19);
 }
 
+TEST(LogBins, EveryCellHoldsAtMostOneEdge) {
+  const Binning bin;
+  for (int i = 0; i + 1 < LogBins::kCells; ++i)
+    EXPECT_LE(bin.cells[i + 1] - bin.cells[i], 1) << "cell " << i;
+  EXPECT_EQ(bin.cells.front(), 0);
+  EXPECT_EQ(bin.cells.back(), LogBins::kEdges - 1);
+}
+
 TEST(LogBins, QuantilesWithinOneBinOfTheData) {
-  std::vector<double> edges(LogBins::kEdges);
-  LogBins::fill_edges(edges.data());
+  const Binning bin;
+  const auto& edges = bin.edges;
   std::mt19937_64 rng(5);
   std::lognormal_distribution<double> dist(-3.0, 3.0);
   std::vector<double> v(100000);
   std::vector<std::uint64_t> hist(LogBins::kBins, 0);
   for (auto& x : v) {
     x = dist(rng);
-    ++hist[LogBins::bin(edges.data(), x)];
+    ++hist[bin(x)];
   }
   std::sort(v.begin(), v.end());
   const double width = std::pow(10.0, 1.0 / LogBins::kPerDecade);
@@ -131,7 +175,7 @@ TEST(LogBins, QuantilesWithinOneBinOfTheData) {
   }
   // A point mass: every quantile is the value itself (clamped to [min, max]).
   std::vector<std::uint64_t> one(LogBins::kBins, 0);
-  one[LogBins::bin(edges.data(), 0.3)] = 10;
+  one[bin(0.3)] = 10;
   EXPECT_EQ(histogram_quantile(one.data(), edges.data(), 0.5, 0.3, 0.3), 0.3);
 }
 

@@ -41,14 +41,25 @@ NGDSIM_HD Moments merge(const Moments& a, const Moments& b) {
 inline constexpr int kLanes = 8;
 
 // One value into lane partials. Plain selects only (no && or branches), so the CPU
-// path's lane loops vectorize.
-NGDSIM_HD void lane_add(double& sum, double& cnt, double& lo, double& hi, bool ok, double x) {
-  const double v = ok ? x : 0.0;
-  sum += v;
-  cnt += ok ? 1.0 : 0.0;
-  const double vlo = ok ? v : INFINITY, vhi = ok ? v : -INFINITY;
-  lo = vlo < lo ? vlo : lo;
-  hi = vhi > hi ? vhi : hi;
+// path's lane loops vectorize. The count may be an integer (the kernels'): it stays
+// below 2^24, so converted to double it equals the double count exactly.
+template <class C>
+NGDSIM_HD void lane_add(double& sum, C& cnt, double& lo, double& hi, bool ok, double x) {
+  sum += ok ? x : 0.0;
+  cnt += ok ? C(1) : C(0);
+  // An invalid value never wins (it used to enter as +-infinity, which never does).
+  lo = ok & (x < lo) ? x : lo;
+  hi = ok & (x > hi) ? x : hi;
+}
+
+// lane_add for values stored as 0.0 where invalid (the kernels'): the same result
+// without the select on the sum.
+template <class C>
+NGDSIM_HD void lane_add_zeroed(double& sum, C& cnt, double& lo, double& hi, bool ok, double x) {
+  sum += x;
+  cnt += ok ? C(1) : C(0);
+  lo = ok & (x < lo) ? x : lo;
+  hi = ok & (x > hi) ? x : hi;
 }
 
 NGDSIM_HD void lane_add_sq_dev(double& m2, bool ok, double x, double mean) {
@@ -109,33 +120,50 @@ struct LogBins {
       edges[j] = std::pow(10.0, kLowDecade + static_cast<double>(j) / kPerDecade);
   }
 
-  // Number of edges <= v, i.e. the bin index in [0, kBins). log10(v) is
-  // estimated from the exponent bits and a cubic fit of log2(1 + f) to the mantissa
-  // (error < 0.0014 in log2, i.e. < 0.004 bins), so the estimate is off by at most
-  // one bin; two independent comparisons with the exact edge table correct it. No
-  // log() call, so the bin is identical wherever the table is, and it is cheap.
-  NGDSIM_HD static int bin(const double* edges, double v) {
+  // Binning reads a table of cells: the positive doubles split by exponent and by the
+  // top 3 bits of the mantissa, 8 cells per binade. A cell spans at most log2(9/8) =
+  // 0.17 in log2, less than a bin (log2(10) / 8 = 0.42), so it holds at most one edge.
+  // The cells run from 2^-67 (below the first edge) to 2^34 (above the last); values
+  // outside fall in the first or the last.
+  static constexpr int kCellShift = 17;  // cell = high 32 bits of the double >> kCellShift
+  static constexpr int kFirstCell = (1023 - 67) << 3;
+  static constexpr int kLastCell = (1023 + 34) << 3;
+  static constexpr int kCells = kLastCell - kFirstCell + 1;  // 809
+
+  // cells[i] = number of edges <= the smallest double of cell i, at most kEdges - 1
+  // (reached only above the last edge, where the comparison in bin() adds the last one).
+  static void fill_cells(const double* edges, std::int32_t* cells) {
+    for (int i = 0; i < kCells; ++i) {
+      const std::uint64_t bits = std::uint64_t(kFirstCell + i) << (32 + kCellShift);
+      double lo;
+      __builtin_memcpy(&lo, &bits, sizeof lo);
+      int c = 0;
+      while (c < kEdges - 1 && edges[c] <= lo) ++c;
+      cells[i] = c;
+    }
+  }
+
+  // Number of edges <= v, i.e. the bin index in [0, kBins): the cell's count, plus one
+  // if the cell's edge (the next one) lies at or below v. Bin 0 below 1e-20 (zero,
+  // negative and NaN too), the last bin from 1e10. No log() and no branch: identical
+  // wherever the tables are, and a loop of bin() calls vectorizes (gathers).
+  NGDSIM_HD static int bin(const double* edges, const std::int32_t* cells, double v) {
+    return v == v ? bin_unless_nan(edges, cells, v) : 0;
+  }
+
+  // bin() for callers that set NaN apart themselves: any index in [0, kBins) for NaN.
+  NGDSIM_HD static int bin_unless_nan(const double* edges, const std::int32_t* cells, double v) {
 #if defined(__CUDA_ARCH__)
-    const long long bits = __double_as_longlong(v);
+    const int hi = __double2hiint(v);
 #else
     long long bits;
     __builtin_memcpy(&bits, &v, sizeof bits);
+    const int hi = static_cast<int>(bits >> 32);
 #endif
-    // For v in range, v = 2^e2 (1 + f); out of range the estimate is discarded below.
-    const int e2 = static_cast<int>((bits >> 52) & 0x7ff) - 1023;
-    const double f = static_cast<double>(bits & 0xfffffffffffffLL) * (1.0 / 4503599627370496.0);
-    const double log2_1pf =
-        1.33493144e-03 + f * (1.41348311 + f * (-5.67748917e-01 + f * 1.53912422e-01));
-    const double log10_v = (e2 + log2_1pf) * 0.30102999566398120;
-    int c = static_cast<int>((log10_v - kLowDecade) * kPerDecade) + 1;
-    c = c < 1 ? 1 : (c > kEdges - 1 ? kEdges - 1 : c);
-    c += int(edges[c] <= v) - int(edges[c - 1] > v);
-    // Out of range: bin 0 below 1e-20 (zero, negative and NaN too), the last bin
-    // from 1e10. Integer arithmetic rather than branches or selects, which is what
-    // lets GCC vectorize a loop of bin() calls.
-    const int over = v >= edges[kEdges - 1];
-    const int in = int(v >= edges[0]) & (1 - over);
-    return c * in + over * (kBins - 1);
+    int cell = (hi >> kCellShift) - kFirstCell;  // negative for v < 0 and -0
+    cell = cell < 0 ? 0 : (cell > kCells - 1 ? kCells - 1 : cell);
+    const int c = cells[cell];
+    return c + int(edges[c] <= v);
   }
 };
 
