@@ -1,0 +1,70 @@
+"""Results fixed to the bit across builds: studies whose every dataset hashes to the value
+recorded here. The program is built for the machine it is built on (-march=native) or
+for a portable target (x86-64-v3, the GPU bundle's); with strict floating point both
+compute exactly the same operations, and this test fails if either ever differs from
+the other or from the results recorded when the test was written.
+
+The studies avoid exp, log, sin and cos, whose last bit may depend on the C library's
+version: everything else (+, -, *, /, sqrt) is correctly rounded on every x86-64.
+To re-record after a change that is meant to change results, run this file with
+NGDSIM_GOLDEN_PRINT=1 and paste the printed table."""
+import hashlib
+import os
+import subprocess
+
+import h5py
+import numpy as np
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+EXE = os.path.abspath(os.environ.get("NGDSIM_EXE", os.path.join(ROOT, "build", "ngdsim")))
+
+STUDIES = {
+    "product": "--trajectories 3000 --steps 400 --save-final",
+    "product3-float": "--param n=3 --precision float --trajectories 2000 --steps 300 "
+                      "--eps 0.01,0.1,1e-3",
+    "bilinear3": "--landscape bilinear --param m=3 --trajectories 1000 --steps 200",
+    "quadric-sam": "--landscape quadric --param q=1 --optimizer sam --rho 0.05 "
+                   "--trajectories 1000 --steps 200 --record every:1",
+    "product4-gd-overflow": "--param n=4 --optimizer gd --alpha0 0.5 --p 0 --init box:-3,3 "
+                            "--divergence-bound 1e300 --trajectories 1000 --steps 60",
+}
+
+GOLDEN = {
+    "product": "c0ac516aca0b558e0e0d96d10a31b224c6da59cfdc5fd702b75201ce1de4599c",
+    "product3-float": "017a0eaa92bc3b5310a353216947fedcc8bb9f7cca66bdfca1d96216fdb25f3a",
+    "bilinear3": "0159b4a9aea2da9d60d7996030ee89cfad318f115d5aac8507fd5c2ae39d9223",
+    "quadric-sam": "093c853b459054f835d35742815af891d3150246cc7d797d77feef240f1f1b59",
+    "product4-gd-overflow": "23931ae2857e0f1be6278cccf2dc3e426f300e41f873ea93ac6c5db2374d09de",
+}
+
+
+def digest(path):
+    """SHA-256 over every dataset of the file but /parameters, in name order."""
+    h = hashlib.sha256()
+    names = []
+    with h5py.File(path, "r") as f:
+        f.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) else None)
+        for name in sorted(names):
+            if name.startswith("parameters"):
+                continue
+            data = f[name][()]
+            h.update(name.encode())
+            h.update(data if isinstance(data, bytes) else np.ascontiguousarray(data).tobytes())
+    return h.hexdigest()
+
+
+@pytest.mark.parametrize("backend", ["cpu", "emulated"])
+def test_results_equal_the_recorded_bits(tmp_path, backend):
+    if backend == "emulated" and b"6ngdsim8emulated" not in open(EXE, "rb").read():
+        pytest.skip("this build has no emulated device")
+    got = {}
+    for name, args in STUDIES.items():
+        out = tmp_path / f"{name}.h5"
+        p = subprocess.run([EXE, "run", *args.split(), "--backend", backend, "--threads", "2",
+                            "--out", str(out)], capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+        got[name] = digest(out)
+    if os.environ.get("NGDSIM_GOLDEN_PRINT"):
+        print("\n".join(f'    "{k}": "{v}",' for k, v in got.items()))
+    assert got == GOLDEN
