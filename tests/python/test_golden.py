@@ -56,13 +56,13 @@ def digest(path):
 
 @pytest.mark.parametrize("backend", ["cpu", "emulated"])
 def test_results_equal_the_recorded_bits(tmp_path, backend):
-    if backend == "emulated" and b"6ngdsim8emulated" not in open(EXE, "rb").read():
-        pytest.skip("this build has no emulated device")
     got = {}
     for name, args in STUDIES.items():
         out = tmp_path / f"{name}.h5"
         p = subprocess.run([EXE, "run", *args.split(), "--backend", backend, "--threads", "2",
                             "--out", str(out)], capture_output=True, text=True)
+        if "this build has no emulated device" in p.stderr:
+            pytest.skip(p.stderr.strip())
         assert p.returncode == 0, p.stderr
         got[name] = digest(out)
     if os.environ.get("NGDSIM_GOLDEN_PRINT"):
