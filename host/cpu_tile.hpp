@@ -189,10 +189,12 @@ class CpuTile {
       // spare bin that is never copied out.
       int* bins = bins_.data();
       bin_tile(edges, plan_.bin_cells.data(), vals + q * cap, ok + q * cap, bins, n);
-      for (int j = 0; j < n; ++j) {
-        ++h[j % kSubHistograms][bins[j]];
-        bad += (ok[q * cap + j] == 0) & (div[j] == 0);
-      }
+      // Unrolled by kSubHistograms, so each increment's sub-histogram is a constant.
+      int j = 0;
+      for (; j + kSubHistograms <= n; j += kSubHistograms)
+        for (int s = 0; s < kSubHistograms; ++s) ++h[s][bins[j + s]];
+      for (; j < n; ++j) ++h[0][bins[j]];
+      for (int i = 0; i < n; ++i) bad += (ok[q * cap + i] == 0) & (div[i] == 0);
       std::uint64_t* hist = &counts.histogram[(std::size_t(r) * Q + q) * LogBins::kBins];
       for (int s = 0; s < kSubHistograms; ++s)
         for (int b = 0; b < LogBins::kBins; ++b) hist[b] += h[s][b];
