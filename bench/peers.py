@@ -1,5 +1,5 @@
 """The same NGD study as `ngdsim run` (product n=2 q=2, alpha_k = alpha0/(k+1)^p,
-box init, log record schedule, the statistics of output.md section 1 at every
+box init, log record schedule, the statistics of docs/output.md at every
 recorded step) written with JAX (jit + vmap + lax.fori_loop) and with PyTorch
 (batched tensors), the peers of bench/gpu_bench.py. Like bench/numpy_ngd.py they
 use their own random numbers, so they agree with ngdsim statistically, not bit for bit.

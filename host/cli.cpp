@@ -1,10 +1,12 @@
 #include "cli.hpp"
 
+#include "output.hpp"
+
 namespace ngdsim {
 
 namespace {
 
-// Flag name -> configuration key, in the order of cli.md.
+// Flag name -> configuration key, in the order `ngdsim run --help` lists them.
 const std::vector<std::pair<std::string, std::string>> kRunOptions = {
     {"--landscape", "landscape"},
     {"--optimizer", "optimizer"},
@@ -91,6 +93,7 @@ Config config_from(const CLI::App* cmd, RunFlags& f) {
 
 CommandLine::CommandLine() {
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("ngdsim ") + kVersion);
   run_ = app.add_subcommand("run", "run one study");
   add_run_options(run_, run_flags);
   sweep_ = app.add_subcommand("sweep", "run one study over a list or grid of settings");

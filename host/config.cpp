@@ -42,16 +42,28 @@ double to_double(const std::string& setting, const std::string& text, const std:
   return v;
 }
 
+// Decimal integers, and decimal scientific notation that is exactly an integer (1e5,
+// 2.5e3): counts such as steps are often written that way. 1.5, 1e-3 and hexadecimal
+// forms are refused.
 std::int64_t to_int(const std::string& setting, const std::string& text,
                     const std::string& allowed) {
   try {
     std::size_t used = 0;
     const long long v = std::stoll(text, &used);
-    if (used != text.size()) bad(setting, text, allowed);
-    return v;
+    if (used == text.size()) return v;
   } catch (const std::logic_error&) {
-    bad(setting, text, allowed);
   }
+  const bool scientific = text.find_first_of("eE") != std::string::npos &&
+                          text.find_first_not_of("0123456789+-.eE") == std::string::npos;
+  if (scientific) try {
+      std::size_t used = 0;
+      const double v = std::stod(text, &used);
+      // Below 2^63, where every integral double converts exactly.
+      if (used == text.size() && v == std::floor(v) && std::fabs(v) < 9223372036854775808.0)
+        return static_cast<std::int64_t>(v);
+    } catch (const std::logic_error&) {
+    }
+  bad(setting, text, allowed);
 }
 
 bool to_bool(const std::string& setting, const std::string& text) {

@@ -1,4 +1,4 @@
-// What a run concludes (output.md section 2), derived from the merged statistics.
+// What a run concludes (docs/output.md), derived from the merged statistics.
 #pragma once
 
 #include <array>

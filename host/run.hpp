@@ -48,7 +48,7 @@ class OutputFile {
   h5::Handle file_;
 };
 
-// Runs one configuration on `backend` and writes output.md section 3 under `root`.
+// Runs one configuration on `backend` and writes docs/output.md under `root`.
 Estimates run_point(const Config& c, const Backend& backend, hid_t root, std::ostream& log);
 
 // Runs a resolved configuration end to end: checks the output path, runs the

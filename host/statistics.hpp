@@ -1,4 +1,4 @@
-// The merged statistics of a run (output.md section 1), as a backend returns them.
+// The merged statistics of a run (docs/output.md), as a backend returns them.
 #pragma once
 
 #include <cstdint>

@@ -7,7 +7,7 @@
 
 namespace ngdsim {
 
-// The end-of-run summary of output.md section 4.
+// The end-of-run summary of docs/output.md.
 void print_summary(std::ostream& os, const Config& c, const Estimates& e, const std::string& path);
 
 }  // namespace ngdsim

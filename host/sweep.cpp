@@ -1,6 +1,6 @@
 // ngdsim sweep: one study over a list, or a grid, of values of one or two settings,
-// written as one HDF5 file with a group per point (each laid out as output.md
-// section 3) and a table of the estimates per point.
+// written as one HDF5 file with a group per point (each laid out as docs/output.md) and a table of
+// the estimates per point.
 #include "sweep.hpp"
 
 #include <cmath>

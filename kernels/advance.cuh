@@ -125,8 +125,8 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSm<L::kDim, T>)
   __shared__ double vals[kNumQuantities][kBlock + kRowPad];
   __shared__ unsigned char ok[kNumQuantities][kBlock + kRowPad];
   alignas(16) __shared__ unsigned int tally[4 * kTallyQuads];
-  __shared__ unsigned int rank[2][kEpsRanks];  // flat, min
-  __shared__ unsigned int spare;               // never read
+  __shared__ unsigned int rank[2 * kEpsRanks];  // flat distance's, then min distance's
+  __shared__ unsigned int spare;                // never read
   __shared__ double edges[LogBins::kEdges];
   __shared__ std::int32_t cells[LogBins::kCells];
   __shared__ double eps[kMaxEps];
@@ -147,7 +147,7 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSm<L::kDim, T>)
 
   // Shared tallies start at zero; each record's flush zeroes what it added.
   for (int u = t; u < kTallyQuads; u += kBlock) tally_quads[u] = Quad{};
-  if (t < 2 * kEpsRanks) rank[0][t] = 0;
+  if (t < 2 * kEpsRanks) rank[t] = 0;
   for (int i = t; i < LogBins::kEdges; i += kBlock) edges[i] = p.edges[i];
   for (int i = t; i < LogBins::kCells; i += kBlock) cells[i] = p.bin_cells[i];
   if (t < E) eps[t] = p.eps_desc[t];
@@ -220,8 +220,8 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSm<L::kDim, T>)
         nf = good[kFlatDistance] & (q[kFlatDistance] <= eps[e]) ? e + 1 : nf;
         nm = good[kMinDistance] & (q[kMinDistance] <= eps[e]) ? e + 1 : nm;
       }
-      atomicAdd(&rank[0][nf], 1u);
-      atomicAdd(&rank[1][nm], 1u);
+      atomicAdd(&rank[nf], 1u);
+      atomicAdd(&rank[kEpsRanks + nm], 1u);
     }
     const bool in = !div && q[kFlatDistance] <= p.eps0;
     if (in) atomicAdd(&tally[kTallyCounters + cl.attractor(a)], 1u);
@@ -262,7 +262,8 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSm<L::kDim, T>)
     if (t < E) {                                // sass-report: one warp
       unsigned int f = 0, m = 0;
       NGDSIM_ROLLED
-      for (int s = t + 1; s <= E; ++s) f += rank[0][s], m += rank[1][s];  // sass-report: trips 3
+      for (int s = t + 1; s <= E; ++s)
+        f += rank[s], m += rank[kEpsRanks + s];  // sass-report: trips 3
       const int e = p.eps_index[t];
       if (f) atomicAdd(&gc[cl.flat(e)], static_cast<unsigned long long>(f));
       if (m) atomicAdd(&gc[cl.min(e)], static_cast<unsigned long long>(m));
@@ -283,7 +284,7 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSm<L::kDim, T>)
 
     // Each lane thread combines its quantity's lanes (all eight alike), then sums its
     // lane's squared deviations from that mean. The ranks were read; zero them.
-    if (t < 2 * kEpsRanks) rank[0][t] = 0;
+    if (t < 2 * kEpsRanks) rank[t] = 0;
     if (t < kLaneThreads) {  // sass-report: lanes
       const double mean = combine_lanes(lane_sum[lq], lane_cnt[lq], lane_lo[lq], lane_hi[lq]).mean;
       double m2 = 0.0;

@@ -1,4 +1,4 @@
-// Checks of landscapes.md sections 2-3 shared by the landscape test files: the
+// Checks of docs/model.md shared by the landscape test files: the
 // gradient against central finite differences and the NGD direction off {g = 0}.
 #pragma once
 

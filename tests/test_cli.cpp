@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli_harness.hpp"
+#include "output.hpp"
 
 namespace ngdsim::test {
 namespace {
@@ -84,6 +85,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"threads_many", "--threads 1000000", "threads '1000000'"},
         BadCase{"threads_1000", "--threads 1000", "to 256"},
         BadCase{"seed_hex", "--seed 0x10", "seed '0x10'"},
+        BadCase{"steps_fraction", "--steps 1.5e0", "steps '1.5e0'"},
+        BadCase{"steps_small", "--steps 1e-3", "steps '1e-3'"},
+        BadCase{"steps_hex_float", "--steps 0x1p3", "steps '0x1p3'"},
+        BadCase{"trajectories_huge", "--trajectories 1e19", "trajectories '1e19'"},
         BadCase{"record_log_huge", "--record log:1000000000000", "record 'log:1000000000000'"},
         BadCase{"memory_records", "--steps 4294967295 --record every:1",
                 "invalid record 'every:1': the run would need about"},
@@ -283,6 +288,18 @@ TEST(Cli, NumbersAreDecimalAndSubnormalStepsAreNumbers) {
   EXPECT_EQ(b.status, 0) << b.err;
   const Result c = run("run " + kSmall + "--out c.h5 --alpha0 1e999", dir);
   EXPECT_EQ(c.status, 2) << c.err;
+  // Counts in scientific notation, when they are whole numbers.
+  const Result d = run("run --trajectories 2.5e3 --steps 1e2 --out d.h5", dir);
+  ASSERT_EQ(d.status, 0) << d.err;
+  const Result i = run("info d.h5", dir);
+  EXPECT_NE(i.out.find("trajectories = 2500\n"), std::string::npos) << i.out;
+  EXPECT_NE(i.out.find("steps = 100\n"), std::string::npos) << i.out;
+}
+
+TEST(Cli, VersionPrintsTheProgramsVersion) {
+  const Result r = run("--version", fresh_dir("version"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, std::string("ngdsim ") + kVersion + "\n");
 }
 
 }  // namespace

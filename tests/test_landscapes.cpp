@@ -1,4 +1,4 @@
-// The math of landscapes.md sections 2-3 against finite differences and brute force.
+// The math of docs/model.md against finite differences and brute force.
 #include <gtest/gtest.h>
 
 #include <algorithm>

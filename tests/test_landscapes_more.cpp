@@ -1,5 +1,5 @@
-// cubic, quadric, bilinear, cross (landscapes.md section 3) and the sam and
-// perturbed optimizers (section 4): finite differences, the NGD direction on and off
+// cubic, quadric, bilinear, cross and the sam and perturbed optimizers (docs/model.md):
+// finite differences, the NGD direction on and off
 // {g = 0}, brute-force flat_distance, flatness, phi, one step by hand.
 #include <gtest/gtest.h>
 
@@ -214,7 +214,7 @@ TEST(Bilinear, RejectsASmallestSingularValueThatIsNotSimpleOrZero) {
   EXPECT_THROW(spec_of("1,0,0,0,1,0,0,0,nan"), UsageError);
 }
 
-// phi is conserved along small-step GD where landscapes.md says the flow conserves
+// phi is conserved along small-step GD where docs/model.md says the flow conserves
 // it; starts near {g = 0} as in test_landscapes.cpp (Euler drift ~ h f(x_0)).
 template <class L, class Start>
 void check_phi_conserved(const L& land, Start&& start) {
@@ -254,7 +254,7 @@ TEST(MoreLandscapes, PhiConservedAlongSmallStepGradientDescent) {
 }
 
 // bilinear's phi is not itself conserved; what the flow conserves is
-// xt_k^2 - yt_k^2 (xt = U^T x, yt = V^T y) for every k (landscapes.md).
+// xt_k^2 - yt_k^2 (xt = U^T x, yt = V^T y) for every k (docs/model.md).
 TEST(Bilinear, BalanceOfEverySingularPairConservedAlongSmallStepGradientDescent) {
   const auto bl = bilinear3();
   auto balance = [&](const double(&z)[6], int k) {

@@ -1,5 +1,5 @@
-// The HDF5 file end to end: every group, dataset and attribute of output.md
-// section 3 read back, the summary against what the run printed, and determinism.
+// The HDF5 file end to end: every group, dataset and attribute of docs/output.md
+// read back, the summary against what the run printed, and determinism.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>

@@ -1,4 +1,4 @@
-// Accumulators against hand-computed values and brute force (output.md sections 1-2).
+// Accumulators against hand-computed values and brute force (docs/output.md).
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// Initial distributions (landscapes.md section 5): box, normal, ball.
+// Initial distributions (docs/model.md): box, normal, ball.
 #pragma once
 
 #include "random.hpp"

@@ -1,12 +1,12 @@
 // What is measured about one trajectory at a recorded step, and its classification
-// (landscapes.md section 6). Evaluated only at recorded steps.
+// (docs/model.md). Evaluated only at recorded steps.
 #pragma once
 
 #include "landscapes/composite.hpp"
 
 namespace ngdsim {
 
-// The continuous quantities of output.md section 1, in a fixed order.
+// The continuous quantities of docs/output.md, in a fixed order.
 enum Quantity : int { kF = 0, kPhi, kFlatDistance, kMinDistance, kGradNorm, kNumQuantities };
 
 inline constexpr const char* kQuantityNames[kNumQuantities] = {"f", "phi", "flat_distance",

@@ -1,4 +1,4 @@
-// Statistics accumulators shared by the CPU path and the kernels (output.md section 1).
+// Statistics accumulators shared by the CPU path and the kernels (docs/output.md).
 #pragma once
 
 #include "hd.hpp"

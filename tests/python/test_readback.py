@@ -1,4 +1,4 @@
-"""Reads an ngdsim file back with h5py: the layout of output.md section 3, the
+"""Reads an ngdsim file back with h5py: the layout of docs/output.md, the
 config text and the summary against what the run printed."""
 import os
 import re

@@ -48,3 +48,31 @@ def test_readme_commands_work_as_written(tmp_path):
         assert p.returncode == 0, f"README command failed: {cmd}\n{p.stderr[-2000:]}"
         ran += 1
     assert ran >= 6
+
+
+def test_the_repository_explains_itself():
+    """No file points outside the repository for its documentation, and the links of the
+    README and docs/ lead to files that exist."""
+    outside = re.compile(r"shared/|\.\./shared|(?<![\w/])(landscapes|cli|design|scale_invariant|"
+                         r"matrix_sensing)\.md|(?<!docs/)(?<![\w/])output\.md")
+    found = []
+    for top in ("README.md", "docs", "host", "include", "kernels", "python", "bench", "tests",
+                "studies", "scripts"):
+        path = os.path.join(ROOT, top)
+        files = [path] if os.path.isfile(path) else [
+            os.path.join(d, f) for d, _, fs in os.walk(path) for f in fs
+            if f.endswith((".md", ".hpp", ".cpp", ".cuh", ".cu", ".py", ".sh", ".toml", ".in"))]
+        for f in files:
+            if f.endswith("test_readme.py"):
+                continue
+            for n, line in enumerate(open(f, errors="replace"), 1):
+                if outside.search(line):
+                    found.append(f"{os.path.relpath(f, ROOT)}:{n}: {line.strip()}")
+    assert not found, "\n".join(found)
+    for doc in ["README.md"] + [os.path.join("docs", f) for f in os.listdir(os.path.join(ROOT, "docs"))
+                                if f.endswith(".md")]:
+        text = open(os.path.join(ROOT, doc)).read()
+        for target in re.findall(r"\]\(([^)#]+?)\)", text):
+            if target.startswith(("http://", "https://")):
+                continue
+            assert os.path.exists(os.path.join(ROOT, os.path.dirname(doc), target)), (doc, target)

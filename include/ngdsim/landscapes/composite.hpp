@@ -1,4 +1,4 @@
-// Pieces shared by every composite landscape f = |g|^q (landscapes.md section 2).
+// Pieces shared by every composite landscape f = |g|^q (docs/model.md).
 #pragma once
 
 #include "../hd.hpp"

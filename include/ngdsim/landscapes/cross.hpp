@@ -1,4 +1,4 @@
-// cross (landscapes.md section 3): g(x, y) = x y. Paper Example 4.1. The global
+// cross (docs/model.md): g(x, y) = x y. Paper Example 4.1. The global
 // minima are the two axes; the flat minimum is the origin.
 #pragma once
 

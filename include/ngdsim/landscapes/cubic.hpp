@@ -1,4 +1,4 @@
-// cubic (landscapes.md section 3): g(x, y) = x^3 + y^3 - 1. Paper Example 4.3.
+// cubic (docs/model.md): g(x, y) = x^3 + y^3 - 1. Paper Example 4.3.
 // The paper proves only local attraction; {g = 0} also has the minima (1, 0),
 // (0, 1), where phi is undefined, and an unbounded branch (x -> +inf, y -> -inf).
 #pragma once

@@ -1,4 +1,4 @@
-// parabola (landscapes.md section 3): g(x, y) = y - x^2. Paper Example 4.2.
+// parabola (docs/model.md): g(x, y) = y - x^2. Paper Example 4.2.
 #pragma once
 
 #include "composite.hpp"

@@ -1,4 +1,4 @@
-// product (landscapes.md section 3): g(x) = x_1 x_2 ... x_n - 1.
+// product (docs/model.md): g(x) = x_1 x_2 ... x_n - 1.
 // Paper Example 1.1 (n = 2) and Examples 4.6 / 4.7.
 #pragma once
 

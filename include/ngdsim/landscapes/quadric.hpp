@@ -1,4 +1,4 @@
-// quadric [a, b] (landscapes.md section 3): g(x, y) = a x^2 + b y^2 - 1. Paper
+// quadric [a, b] (docs/model.md): g(x, y) = a x^2 + b y^2 - 1. Paper
 // Example 4.4: an ellipse if b > 0, a hyperbola if b < 0. Needs a != b and at least
 // one of them positive (checked by the host registry). The flat minima are the two
 // points on the axis of c, the smallest positive coefficient, at distance 1/sqrt(c).

@@ -1,5 +1,5 @@
 // Normalized gradient descent: x <- x - alpha_k d_k, d_k in N f(x_k), computed as
-// bsign(g) grad g / |grad g| (landscapes.md section 2), never as grad f / |grad f|,
+// bsign(g) grad g / |grad g| (docs/model.md), never as grad f / |grad f|,
 // which underflows near the minimizer set long before grad g does.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Infinitesimally perturbed gradient descent (landscapes.md section 4):
+// Infinitesimally perturbed gradient descent (docs/model.md):
 // x <- x - alpha_k grad f(x) + sigma xi_k, xi_k ~ N(0, I) from the trajectory's
 // (seed, i, k) stream. With sigma = 0 no noise is drawn or added, so the path is
 // gradient descent's bit for bit.

@@ -1,4 +1,4 @@
-// Sharpness-aware minimization (landscapes.md section 4):
+// Sharpness-aware minimization (docs/model.md):
 // x <- x - alpha_k grad f(x + rho grad f(x) / |grad f(x)|). Where grad f(x) = 0 the
 // ascent step is taken as zero (the perturbed point is x itself).
 #pragma once
