@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -158,6 +159,39 @@ InitDist parse_init(const std::string& spec, int dim) {
   return d;
 }
 
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& known) {
+  // Edit distance (insertions, deletions, substitutions), one row at a time.
+  auto distance = [](const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      std::size_t diagonal = row[0];
+      row[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        const std::size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+        diagonal = up;
+      }
+    }
+    return row[b.size()];
+  };
+  std::string best;
+  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const std::string& k : known)
+    if (const std::size_t d = distance(word, k); d < best_distance) best = k, best_distance = d;
+  return best.empty() ? "" : " (did you mean '" + best + "'?)";
+}
+
+const std::vector<std::string>& setting_names() {
+  static const std::vector<std::string> names = {
+      "landscape", "optimizer",    "param",      "alpha0",       "p",
+      "rho",       "sigma",        "steps",      "trajectories", "seed",
+      "init",      "eps",          "record",     "backend",      "precision",
+      "out",       "sample_paths", "threads",    "tile",         "divergence_bound",
+      "chunk",     "force",        "save_final", "vary"};
+  return names;
+}
+
 void set_option(Config& c, const std::string& key, const std::string& v) {
   if (key == "landscape") {
     c.landscape = v;
@@ -258,7 +292,7 @@ void set_option(Config& c, const std::string& key, const std::string& v) {
     c.vary.emplace_back(name, values);
     if (c.vary.size() > 2) bad(key, v, "one or two settings");
   } else {
-    throw UsageError("unknown setting '" + key + "'");
+    throw UsageError("unknown setting '" + key + "'" + did_you_mean(key, setting_names()));
   }
 }
 
@@ -290,6 +324,10 @@ void load_toml_file(Config& c, const std::string& path) {
   };
   for (const auto& [k, node] : tbl) {
     const std::string key(k.str());
+    const auto& names = setting_names();
+    if (std::find(names.begin(), names.end(), key) == names.end())
+      throw UsageError("unknown setting '" + key + "' in config '" + path + "' at line " +
+                       std::to_string(node.source().begin.line) + did_you_mean(key, names));
     if (key == "vary") {
       const auto* axes = node.as_table();
       if (!axes) throw UsageError("invalid config key 'vary' in '" + path + "': expected a table");

@@ -73,6 +73,11 @@ std::string to_toml(const Config& c);
 // One line: landscape, optimizer, schedule, N, K.
 std::string one_line(const Config& c);
 
+// " (did you mean 'X'?)" for the closest of `known` to a misspelled `word`, or "".
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& known);
+// The keys of a configuration file (and of set_option).
+const std::vector<std::string>& setting_names();
+
 InitDist parse_init(const std::string& spec, int dim);
 RecordSpec parse_record(const std::string& spec);
 std::vector<double> parse_eps(const std::string& spec);

@@ -95,6 +95,24 @@ int summary_written(const Config& c) {
 
 }  // namespace
 
+// For arguments CLI11 did not expect: the first unknown option, and the closest option
+// of the subcommand it was given to.
+std::string unknown_option_hint(const CommandLine& cli, const CLI::ParseError& e) {
+  const auto* extras = dynamic_cast<const CLI::ExtrasError*>(&e);
+  if (!extras) return "";
+  const std::vector<CLI::App*> given = cli.app.get_subcommands();
+  if (given.empty()) return "";
+  for (const std::string& arg : given.back()->remaining()) {
+    if (arg.rfind("--", 0) != 0) continue;
+    const std::string name = arg.substr(0, arg.find('='));
+    std::vector<std::string> known;
+    for (const CLI::Option* o : given.back()->get_options())
+      for (const std::string& l : o->get_lnames()) known.push_back("--" + l);
+    return "unknown option '" + name + "'" + did_you_mean(name, known) + ". ";
+  }
+  return "";
+}
+
 int main(int argc, char** argv) {
   // HDF5's exit handler closes what is still open, and crashes on a file whose writes
   // failed (HDF5 1.10). Files are closed explicitly (a failed close is an error), and a
@@ -107,7 +125,7 @@ int main(int argc, char** argv) {
     cli.app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return cli.app.exit(e);
-    std::cerr << "ngdsim: error: " << e.what() << "\n";
+    std::cerr << "ngdsim: error: " << unknown_option_hint(cli, e) << e.what() << "\n";
     return 2;
   }
 

@@ -125,6 +125,32 @@ TEST(Cli, MalformedTomlReportsItsLine) {
   EXPECT_FALSE(exists(dir + "/out.h5"));
 }
 
+TEST(Cli, MisspelledOptionsAndKeysGetASuggestion) {
+  const std::string dir = fresh_dir("suggest");
+  const Result flag = run("run --landscap product --out a.h5", dir);
+  EXPECT_EQ(flag.status, 2);
+  EXPECT_NE(flag.err.find("unknown option '--landscap' (did you mean '--landscape'?)"),
+            std::string::npos)
+      << flag.err;
+  const Result far = run("sweep --vary p=0.1,0.2 --zzzzzzzz 1 --out b.h5", dir);
+  EXPECT_EQ(far.status, 2);
+  EXPECT_NE(far.err.find("unknown option '--zzzzzzzz'."), std::string::npos) << far.err;
+  write_file(dir + "/key.toml", "steps = 10\nlandscap = \"product\"\n");
+  const Result key = run("run --config key.toml --out c.h5", dir);
+  EXPECT_EQ(key.status, 2);
+  EXPECT_NE(key.err.find("unknown setting 'landscap' in config 'key.toml' at line 2 (did you "
+                         "mean 'landscape'?)"),
+            std::string::npos)
+      << key.err;
+  write_file(dir + "/table.toml", "steps = 10\n\n[params]\nn = 3\n");
+  const Result table = run("run --config table.toml --out d.h5", dir);
+  EXPECT_EQ(table.status, 2);
+  EXPECT_NE(table.err.find("'params' in config 'table.toml' at line 3 (did you mean 'param'?)"),
+            std::string::npos)
+      << table.err;
+  for (const char* f : {"a.h5", "b.h5", "c.h5", "d.h5"}) EXPECT_FALSE(exists(dir + "/" + f)) << f;
+}
+
 TEST(Cli, TomlValuesAreValidatedToo) {
   const std::string dir = fresh_dir("toml-value");
   write_file(dir + "/c.toml", "steps = 10\ntrajectories = -3\n");
