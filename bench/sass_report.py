@@ -296,6 +296,13 @@ def blocks_per_sm(regs, shared, threads=256):
     return min(by_regs, by_shared, 2048 // threads, 32)
 
 
+def record_loop(code, found):
+    """(head, tail) of the recording loop: the largest loop with a barrier."""
+    return max([(h, t) for h, t in found
+                if any(h <= pc <= t and b.startswith("BAR") for pc, b, _, _ in code)],
+               key=lambda l: l[1] - l[0])
+
+
 def analyse(code, weights):
     """The step's hot path, and the record phase: every instruction of the recording loop
     outside the step loop, times the warps of the block that execute its source line and
@@ -304,8 +311,7 @@ def analyse(code, weights):
     paths, which the prediction leaves out as the step's hot path does."""
     found = loops(code)
     has = lambda h, t, op: any(h <= pc <= t and b.startswith(op) for pc, b, _, _ in code)
-    with_barrier = [(h, t) for h, t in found if has(h, t, "BAR")]
-    record = max(with_barrier, key=lambda l: l[1] - l[0])
+    record = record_loop(code, found)
     # The step loop: the largest loop of the record loop before its first barrier with no
     # barrier and no shared-memory atomic.
     first_bar = min(pc for pc, b, _, _ in code if record[0] <= pc <= record[1] and
@@ -332,10 +338,7 @@ def analyse(code, weights):
 
 def print_by_line(code, weights, label, source_path):
     """The record phase's instructions grouped by kernel source line, to stderr."""
-    found = loops(code)
-    record = max([(h, t) for h, t in found if any(h <= pc <= t and b.startswith("BAR")
-                                                  for pc, b, _, _ in code)],
-                 key=lambda l: l[1] - l[0])
+    record = record_loop(code, loops(code))
     source = open(source_path).read().splitlines()
     lines = {}
     for pc, b, _, line in code:

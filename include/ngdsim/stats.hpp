@@ -40,26 +40,22 @@ NGDSIM_HD Moments merge(const Moments& a, const Moments& b) {
 // (lane_add and lane_add_sq_dev in the same order), then combine the lanes alike.
 inline constexpr int kLanes = 8;
 
-// One value into lane partials. Plain selects only (no && or branches), so the CPU
-// path's lane loops vectorize. The count may be an integer (the kernels'): it stays
-// below 2^24, so converted to double it equals the double count exactly.
-template <class C>
-NGDSIM_HD void lane_add(double& sum, C& cnt, double& lo, double& hi, bool ok, double x) {
-  sum += ok ? x : 0.0;
-  cnt += ok ? C(1) : C(0);
-  // An invalid value never wins (it used to enter as +-infinity, which never does).
-  lo = ok & (x < lo) ? x : lo;
-  hi = ok & (x > hi) ? x : hi;
-}
-
-// lane_add for values stored as 0.0 where invalid (the kernels'): the same result
-// without the select on the sum.
+// One value into lane partials, for values stored as 0.0 where invalid (the kernels').
+// Plain selects only (no && or branches), so the CPU path's lane loops vectorize. The
+// count may be an integer (the kernels'): it stays below 2^24, so converted to double it
+// equals the double count exactly. An invalid value never wins the min or the max.
 template <class C>
 NGDSIM_HD void lane_add_zeroed(double& sum, C& cnt, double& lo, double& hi, bool ok, double x) {
   sum += x;
   cnt += ok ? C(1) : C(0);
   lo = ok & (x < lo) ? x : lo;
   hi = ok & (x > hi) ? x : hi;
+}
+
+// The same for values of any kind where invalid (the CPU tile's).
+template <class C>
+NGDSIM_HD void lane_add(double& sum, C& cnt, double& lo, double& hi, bool ok, double x) {
+  lane_add_zeroed(sum, cnt, lo, hi, ok, ok ? x : 0.0);
 }
 
 NGDSIM_HD void lane_add_sq_dev(double& m2, bool ok, double x, double mean) {
