@@ -1,15 +1,18 @@
 // The CPU path: one tile of trajectories advanced through all K steps in
-// structure-of-arrays form. The step is split into a branch-free pass the compiler
-// vectorizes across trajectories, a rare pass for random Bouligand signs and
-// critical points, and a vectorized update; statistics only at recorded steps.
-// The math comes from include/ngdsim, exactly as the CUDA kernels use it.
+// structure-of-arrays form. Between recorded steps, blocks of SIMD registers
+// (host/lanes.hpp) each carry a few dozen trajectories through every step without
+// touching memory; lanes that need random numbers are finished out of line.
+// Statistics only at recorded steps. The math comes from include/ngdsim, the very
+// templates the CUDA kernels use, instantiated on registers of lanes.
 #pragma once
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <vector>
 
 #include "config.hpp"
+#include "lanes.hpp"
 #include "moment_tree.hpp"
 #include "ngdsim/init.hpp"
 #include "ngdsim/observe.hpp"
@@ -52,15 +55,32 @@ inline std::uint64_t count_within(const double* __restrict v, const unsigned cha
   return c;
 }
 
+// One SIMD register of lanes, and as many registers per block as it takes to hide the
+// latency of a step's square root and division while the block stays in registers.
+#if defined(__AVX512F__)
+inline constexpr int kVectorBytes = 64;
+#else
+inline constexpr int kVectorBytes = 32;
+#endif
+template <int D>
+inline constexpr int kBlockVectors = D <= 2   ? 8
+                                     : D <= 4 ? 4
+                                     : D <= 8 ? 2
+                                              : 1;
+
 template <class L, class Opt, class T>
 class CpuTile {
  public:
   static constexpr int D = L::kDim;
+  static constexpr int W = kVectorBytes / int(sizeof(T)), U = kBlockVectors<D>;
+  using V = simd::Lanes<T, W>;
+  using M = simd::Mask<T, W>;
+  using Kinds = simd::Kinds<T, W>;
+  using LaneInt = simd::LaneInt<T>;
 
   CpuTile(const L& land, const Opt& opt, const Config& c, const Plan& plan)
       : land_(land), opt_(opt), c_(c), plan_(plan), cap_(static_cast<int>(c.tile)) {
     x_.resize(static_cast<std::size_t>(D) * cap_);
-    kind_.resize(cap_);
     diverged_.resize(cap_);
     settle_.resize(cap_);
     attractor_.resize(cap_);
@@ -84,7 +104,8 @@ class CpuTile {
     std::int64_t k = 0;
     for (int r = 0; r < R; ++r) {
       const std::int64_t k_end = plan_.record_steps[r];
-      for (; k < k_end; ++k) step(k, sign_draws, critical);
+      advance(k, k_end, sign_draws, critical);
+      k = k_end;
       record(r, counts, out);
       counts.sign_draws[r] += sign_draws;
       counts.critical[r] += critical;
@@ -111,52 +132,116 @@ class CpuTile {
       diverged_[j] = 0;
       settle_[j] = -1;
     }
+    // The last block's spare lanes: held as diverged, so they never move or draw.
+    for (int j = n_; j < cap_ && j % (U * W); ++j) {
+      for (int i = 0; i < D; ++i) x(i, j) = T(0);
+      diverged_[j] = 1;
+    }
   }
 
-  // One fused, vectorized pass moves every regular trajectory; the rare ones
-  // (random sign, critical point) stay put and are finished in a scalar pass with
-  // exactly the same arithmetic, so the result does not depend on the split.
-  void step(std::int64_t k, std::uint64_t& sign_draws, std::uint64_t& critical) {
-    const T alpha = static_cast<T>(plan_.alpha[k]);
-    const T bound = static_cast<T>(c_.divergence_bound);
-    const int n = n_, cap = cap_;
-    T* __restrict xs = x_.data();
-    unsigned char* __restrict kinds = kind_.data();
-    unsigned char* __restrict div = diverged_.data();
-    unsigned char any = 0;
-    for (int j = 0; j < n; ++j) {
-      T xl[D], vl[D];
-      for (int i = 0; i < D; ++i) xl[i] = xs[i * cap + j];
-      const unsigned char kd = opt_.direction(land_, xl, vl);
-      const unsigned char d = div[j];
-      const unsigned char kk = kd & static_cast<unsigned char>(d - 1u);
-      kinds[j] = kk;
-      any |= kk;
-      const bool hold = (d | kk) != 0;
-      T xn[D];
-      for (int i = 0; i < D; ++i) xn[i] = xl[i] - alpha * vl[i];
-      const bool bad = out_of_bounds(xn, bound);
-      for (int i = 0; i < D; ++i) xs[i * cap + j] = hold ? xl[i] : xn[i];
-      div[j] = d | (bad & !hold);
+  // Steps [k0, k1) of every trajectory, a block of W lanes at a time: the block's
+  // state stays in registers for all those steps. Regular lanes move in the vector
+  // code; rare ones (g == 0, critical points, noise) are held there and finished by
+  // finish_rare with exactly the same arithmetic, so the split never shows in the
+  // results.
+  void advance(std::int64_t k0, std::int64_t k1, std::uint64_t& sign_draws,
+               std::uint64_t& critical) {
+    for (int j0 = 0; j0 < n_; j0 += U * W) advance_block(j0, k0, k1, sign_draws, critical);
+  }
+
+  // One register's lanes: positions and divergence flags.
+  struct Block {
+    V x[D];
+    M div;
+  };
+
+  void advance_block(int j0, std::int64_t k0, std::int64_t k1, std::uint64_t& sign_draws,
+                     std::uint64_t& critical) {
+    Block b[U];
+    for (int u = 0; u < U; ++u) {
+      for (int i = 0; i < D; ++i) b[u].x[i] = V::load(&x(i, j0 + u * W));
+      b[u].div = M::from_bytes(&diverged_[j0 + u * W]);
     }
-    if (!any) return;
-    for (int j = 0; j < n; ++j) {
-      if (!kinds[j]) continue;
-      T xl[D], vl[D];
-      for (int i = 0; i < D; ++i) xl[i] = xs[i * cap + j];
-      const RandomKey key{c_.seed, static_cast<std::uint64_t>(first_ + j),
-                          static_cast<std::uint32_t>(k), Purpose::kBouligandSign};
-      const StepKind kind = opt_.direction(land_, xl, vl);
-      opt_.resolve(kind, land_, xl, vl, key);
-      T xn[D];
-      for (int i = 0; i < D; ++i) xn[i] = xl[i] - alpha * vl[i];
-      opt_.perturb(kind, xn, key);
-      div[j] = out_of_bounds(xn, bound);
-      for (int i = 0; i < D; ++i) xs[i * cap + j] = xn[i];
-      sign_draws += (kind & kSignDraw) != 0;
-      critical += (kind & kCriticalPoint) != 0;
+    const V bound(c_.divergence_bound);
+    for (std::int64_t k = k0; k < k1; ++k) {
+      const V alpha(static_cast<T>(plan_.alpha[k]));
+      // U independent registers: their square roots and divisions overlap.
+      for (int u = 0; u < U; ++u) {
+        V v[D];
+        const Kinds kind = kinds_of(opt_.direction(land_, b[u].x, v));
+        const M rare = M{kind.k != 0} & !b[u].div;
+        V xn[D];
+        for (int i = 0; i < D; ++i) xn[i] = b[u].x[i] - alpha * v[i];
+        const M bad = out_of_bounds(xn, bound);
+        const M hold = b[u].div | rare;
+        for (int i = 0; i < D; ++i) b[u].x[i] = select_(hold, b[u].x[i], xn[i]);
+        b[u].div = b[u].div | (bad & !hold);
+        if (any(rare)) b[u] = finish_rare(b[u], rare, alpha, j0 + u * W, k, sign_draws, critical);
+      }
+    }
+    for (int u = 0; u < U; ++u) {
+      for (int i = 0; i < D; ++i) b[u].x[i].store(&x(i, j0 + u * W));
+      b[u].div.to_bytes(&diverged_[j0 + u * W]);
     }
   }
+
+  // The lanes the vector code held. A Bouligand sign only flips the provisional
+  // direction (+grad g/|grad g|, exact either way), so those finish in vector code
+  // (the random words of all lanes at once: that loop vectorizes); the others
+  // (critical points, perturbed GD's noise) lane by lane. Out of line and by value,
+  // so the hot loop's blocks stay in registers.
+  [[gnu::noinline]] Block finish_rare(Block b, M rare, V alpha, int j0, std::int64_t k,
+                                      std::uint64_t& sign_draws, std::uint64_t& critical) const {
+    V v[D];
+    const Kinds kind = kinds_of(opt_.direction(land_, b.x, v));
+    const M signs = M{kind.k == LaneInt(kSignDraw)} & rare;
+    if (any(signs)) {
+      M negative;
+      for (int l = 0; l < W; ++l) {
+        const RandomKey key{c_.seed, static_cast<std::uint64_t>(first_ + j0 + l),
+                            static_cast<std::uint32_t>(k), Purpose::kBouligandSign};
+        negative.m[l] = -LaneInt(random_sign(key) < 0);
+      }
+      V xn[D];
+      for (int i = 0; i < D; ++i) xn[i] = b.x[i] - alpha * select_(negative, -v[i], v[i]);
+      const M bad = out_of_bounds(xn, V(c_.divergence_bound));
+      for (int i = 0; i < D; ++i) b.x[i] = select_(signs, xn[i], b.x[i]);
+      b.div = b.div | (bad & signs);
+      sign_draws += count(signs);
+    }
+    const M others = rare & !signs;
+    if (!any(others)) return b;
+    // Through arrays: writing single lanes of a register stalls every later read of it.
+    const T bound = static_cast<T>(c_.divergence_bound);
+    T xs[D][W], as[W];
+    LaneInt ds[W];
+    for (int i = 0; i < D; ++i) b.x[i].store(xs[i]);
+    alpha.store(as);
+    std::memcpy(ds, &b.div.m, sizeof(ds));
+    for (int l = 0; l < W; ++l) {
+      if (!others.m[l]) continue;
+      T xl[D], vl[D];
+      for (int i = 0; i < D; ++i) xl[i] = xs[i][l];
+      const RandomKey key{c_.seed, static_cast<std::uint64_t>(first_ + j0 + l),
+                          static_cast<std::uint32_t>(k), Purpose::kBouligandSign};
+      const StepKind sk = opt_.direction(land_, xl, vl);
+      opt_.resolve(sk, land_, xl, vl, key);
+      T xn[D];
+      for (int i = 0; i < D; ++i) xn[i] = xl[i] - as[l] * vl[i];
+      opt_.perturb(sk, xn, key);
+      ds[l] = -LaneInt(out_of_bounds(xn, bound));
+      for (int i = 0; i < D; ++i) xs[i][l] = xn[i];
+      sign_draws += (sk & kSignDraw) != 0;
+      critical += (sk & kCriticalPoint) != 0;
+    }
+    for (int i = 0; i < D; ++i) b.x[i] = V::load(xs[i]);
+    std::memcpy(&b.div.m, ds, sizeof(ds));
+    return b;
+  }
+
+  // Every optimizer's kinds as lanes: Ngd's come per lane, the others' are one value.
+  static Kinds kinds_of(Kinds k) { return k; }
+  static Kinds kinds_of(StepKind k) { return {typename M::V{} + LaneInt(k)}; }
 
   // Statistics at a recorded step, in passes over the tile: observations
   // (vectorized), then histograms, threshold counts and the per-trajectory
@@ -255,7 +340,7 @@ class CpuTile {
   std::int64_t first_ = 0;
   int n_ = 0;
   std::vector<T> x_;
-  std::vector<unsigned char> kind_, diverged_;
+  std::vector<unsigned char> diverged_;
   std::vector<int> settle_, attractor_;
   static constexpr int kSubHistograms = 4;
   std::uint32_t sub_hist_[kSubHistograms][LogBins::kBins + 1];

@@ -13,6 +13,13 @@
 
 namespace ngdsim {
 
+#if !defined(__CUDACC__)
+// sqrt(float) is the single-precision square root, as on the GPU; without this the
+// host finds only the C library's sqrt(double), and float runs took every step's
+// normalization in double precision, unlike their CUDA counterparts.
+using std::sqrt;
+#endif
+
 // Largest dimension any built-in landscape uses (bilinear m <= 8: d = 16).
 inline constexpr int kMaxDim = 16;
 // Most distance thresholds a run may have (the kernels keep their counters in shared memory).
@@ -40,6 +47,13 @@ NGDSIM_HD bool is_finite_(T v) {
   // Written without std::isfinite so the same code compiles on device and is
   // immune to -ffinite-math style flags: NaN fails both comparisons.
   return v - v == T(0);
+}
+
+// c ? a : b, spelled as a function so the CPU path's SIMD lanes (host/lanes.hpp)
+// can overload it: a conditional expression cannot be.
+template <class T>
+NGDSIM_HD T select_(bool c, T a, T b) {
+  return c ? a : b;
 }
 
 // Parity of the low 8 bits, branch-free so loops over trajectories vectorize.

@@ -39,9 +39,9 @@ enum FinalClass : std::int8_t {
 
 // Divergence: a coordinate non-finite or beyond the bound. Written so NaN counts.
 template <class T, int D>
-NGDSIM_HD bool out_of_bounds(const T (&x)[D], T bound) {
-  bool bad = false;
-  for (int i = 0; i < D; ++i) bad |= !(magnitude_(x[i]) <= bound);
+NGDSIM_HD auto out_of_bounds(const T (&x)[D], T bound) {
+  auto bad = !(magnitude_(x[0]) <= bound);
+  for (int i = 1; i < D; ++i) bad = bad | !(magnitude_(x[i]) <= bound);
   return bad;
 }
 

@@ -32,7 +32,7 @@ STUDIES = {
 
 GOLDEN = {
     "product": "c0ac516aca0b558e0e0d96d10a31b224c6da59cfdc5fd702b75201ce1de4599c",
-    "product3-float": "017a0eaa92bc3b5310a353216947fedcc8bb9f7cca66bdfca1d96216fdb25f3a",
+    "product3-float": "021dec266fd844d69c5376df8269f73289f7234aa1a81d062fba7707f6aa07b6",
     "bilinear3": "0159b4a9aea2da9d60d7996030ee89cfad318f115d5aac8507fd5c2ae39d9223",
     "quadric-sam": "093c853b459054f835d35742815af891d3150246cc7d797d77feef240f1f1b59",
     "product4-gd-overflow": "23931ae2857e0f1be6278cccf2dc3e426f300e41f873ea93ac6c5db2374d09de",

@@ -22,10 +22,11 @@ struct Bilinear {
   int kmin = 0;   // index of the smallest singular value
   T flat[2 * M];  // (u_min, v_min) / sqrt(s_min)
 
-  NGDSIM_HD T g_grad(const T (&z)[2 * M], T (&grad)[2 * M]) const {
-    T g = T(0);
+  template <class V>
+  NGDSIM_HD V g_grad(const V (&z)[2 * M], V (&grad)[2 * M]) const {
+    V g = V(0);
     for (int i = 0; i < M; ++i) {
-      T ay = T(0), atx = T(0);
+      V ay = V(0), atx = V(0);
       for (int j = 0; j < M; ++j) {
         ay += A[i][j] * z[M + j];
         atx += A[j][i] * z[j];
@@ -34,7 +35,7 @@ struct Bilinear {
       grad[M + i] = atx;
       g += z[i] * ay;
     }
-    return g - T(1);
+    return g - V(1);
   }
 
   // sum_{k != min} (xt_k^2 + yt_k^2) + (xt_min^2 - yt_min^2)^2 with xt = U^T x,

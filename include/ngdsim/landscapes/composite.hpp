@@ -31,7 +31,7 @@ template <class L, class T, int D>
 NGDSIM_HD void grad_f(const L& land, const T (&x)[D], T (&v)[D]) {
   T grad[D];
   const T g = land.g_grad(x, grad);
-  const T sign0 = T(g > T(0)) - T(g < T(0));
+  const T sign0 = select_(g > T(0), T(1), T(0)) - select_(g < T(0), T(1), T(0));
   const T c = land.q == 2 ? T(2) * g : sign0;
   for (int i = 0; i < D; ++i) v[i] = grad[i] * c;
 }

@@ -13,7 +13,8 @@ struct Cross {
 
   int q = 2;
 
-  NGDSIM_HD T g_grad(const T (&x)[2], T (&grad)[2]) const {
+  template <class V>
+  NGDSIM_HD V g_grad(const V (&x)[2], V (&grad)[2]) const {
     grad[0] = x[1];
     grad[1] = x[0];
     return x[0] * x[1];

@@ -15,10 +15,11 @@ struct Cubic {
 
   int q = 2;
 
-  NGDSIM_HD T g_grad(const T (&x)[2], T (&grad)[2]) const {
-    grad[0] = T(3) * x[0] * x[0];
-    grad[1] = T(3) * x[1] * x[1];
-    return x[0] * x[0] * x[0] + x[1] * x[1] * x[1] - T(1);
+  template <class V>
+  NGDSIM_HD V g_grad(const V (&x)[2], V (&grad)[2]) const {
+    grad[0] = V(3) * x[0] * x[0];
+    grad[1] = V(3) * x[1] * x[1];
+    return x[0] * x[0] * x[0] + x[1] * x[1] * x[1] - V(1);
   }
 
   // 1/x - 1/y is conserved by the gradient flow where xy != 0; non-finite at the

@@ -12,9 +12,10 @@ struct Parabola {
 
   int q = 2;
 
-  NGDSIM_HD T g_grad(const T (&x)[2], T (&grad)[2]) const {
-    grad[0] = T(-2) * x[0];
-    grad[1] = T(1);
+  template <class V>
+  NGDSIM_HD V g_grad(const V (&x)[2], V (&grad)[2]) const {
+    grad[0] = V(-2) * x[0];
+    grad[1] = V(1);
     return x[1] - x[0] * x[0];
   }
 

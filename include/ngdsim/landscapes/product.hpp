@@ -16,18 +16,19 @@ struct Product {
   int q = 2;
 
   // Gradient by prefix/suffix products: no division, exact at coordinates equal to 0.
-  NGDSIM_HD T g_grad(const T (&x)[N], T (&grad)[N]) const {
-    T prefix = T(1);
+  template <class V>
+  NGDSIM_HD V g_grad(const V (&x)[N], V (&grad)[N]) const {
+    V prefix = V(1);
     for (int i = 0; i < N; ++i) {
       grad[i] = prefix;
       prefix *= x[i];
     }
-    T suffix = T(1);
+    V suffix = V(1);
     for (int i = N - 1; i >= 0; --i) {
       grad[i] *= suffix;
       suffix *= x[i];
     }
-    return prefix - T(1);
+    return prefix - V(1);
   }
 
   // sum_{i<j} (x_i^2 - x_j^2)^2: conserved by the gradient flow, zero on the balanced set.

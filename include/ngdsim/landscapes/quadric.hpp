@@ -29,10 +29,11 @@ struct Quadric {
     return land;
   }
 
-  NGDSIM_HD T g_grad(const T (&x)[2], T (&grad)[2]) const {
+  template <class V>
+  NGDSIM_HD V g_grad(const V (&x)[2], V (&grad)[2]) const {
     grad[0] = T(2) * a * x[0];
     grad[1] = T(2) * b * x[1];
-    return a * x[0] * x[0] + b * x[1] * x[1] - T(1);
+    return a * x[0] * x[0] + b * x[1] * x[1] - V(1);
   }
 
   // |x|^b |y|^(-a) is conserved by the gradient flow; phi is that invariant (or

@@ -12,16 +12,15 @@ namespace ngdsim {
 struct Ngd {
   // Branch-free part, vectorizable across trajectories. The sign at g == 0 is set
   // to +1 provisionally and the step is flagged for resolve().
+  // T is a number or, on the CPU path, a set of SIMD lanes (host/lanes.hpp).
   template <class L, class T, int D>
-  NGDSIM_HD StepKind direction(const L& land, const T (&x)[D], T (&v)[D]) const {
+  NGDSIM_HD auto direction(const L& land, const T (&x)[D], T (&v)[D]) const {
     T grad[D];
     const T g = land.g_grad(x, grad);
     const T n2 = squared_norm(grad);
-    const T s = (g < T(0) ? T(-1) : T(1)) / sqrt(n2);
+    const T s = select_(g < T(0), T(-1), T(1)) / sqrt(n2);
     for (int i = 0; i < D; ++i) v[i] = grad[i] * s;
-    // Branch-free so the loop around it vectorizes; a critical point wins over g == 0.
-    const unsigned sign_draw = g == T(0), critical = n2 == T(0);
-    return static_cast<StepKind>((sign_draw & ~critical) | (critical << 1));
+    return step_kind_(g == T(0), n2 == T(0));
   }
 
   // The rare part: random Bouligand sign at g == 0, random unit direction where

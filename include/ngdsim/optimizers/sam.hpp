@@ -17,7 +17,7 @@ struct Sam {
     T gf[D];
     grad_f(land, x, gf);
     const T n2 = squared_norm(gf);
-    const T scale = n2 > T(0) ? static_cast<T>(rho) / sqrt(n2) : T(0);
+    const T scale = select_(n2 > T(0), static_cast<T>(rho) / sqrt(n2), T(0));
     T xa[D];
     for (int i = 0; i < D; ++i) xa[i] = x[i] + scale * gf[i];
     grad_f(land, xa, v);
