@@ -29,12 +29,16 @@ def stats(v, valid):
     return hist, (v.size, v.mean(), v.var(ddof=1) if v.size > 1 else 0.0, v.min(), v.max())
 
 
-def run(N, K, alpha0=1.0, p=0.5, lo=-2.0, hi=2.0, eps=(0.1, 0.01, 0.001), seed=1, bound=1e6):
+def run(N, K, alpha0=1.0, p=0.5, lo=-2.0, hi=2.0, eps=(0.1, 0.01, 0.001), seed=1, bound=1e6,
+        record=None, dtype=np.float64):
+    """record: the recorded steps (default: log:200's); [0, K] is ngdsim's list:0.
+    dtype: np.float64 or np.float32, the precision of the step."""
     rng = np.random.default_rng(seed)
-    x = rng.uniform(lo, hi, size=(2, N))
+    x = rng.uniform(lo, hi, size=(2, N)).astype(dtype)
+    one = x.dtype.type(1)
     div = np.zeros(N, dtype=bool)
-    alpha = alpha0 / np.arange(1, K + 1, dtype=np.float64) ** p
-    rec = record_steps(K)
+    alpha = (alpha0 / np.arange(1, K + 1, dtype=np.float64) ** p).astype(dtype)
+    rec = record_steps(K) if record is None else np.asarray(record)
     out = []
     settle = np.full(N, -1)
     k = 0
@@ -43,7 +47,7 @@ def run(N, K, alpha0=1.0, p=0.5, lo=-2.0, hi=2.0, eps=(0.1, 0.01, 0.001), seed=1
             g = x[0] * x[1] - 1.0
             grad = np.stack((x[1], x[0]))
             n2 = grad[0] ** 2 + grad[1] ** 2
-            sgn = np.where(g < 0, -1.0, 1.0)
+            sgn = np.where(g < 0, -one, one)  # in the step's precision
             zero = (g == 0) & ~div
             if zero.any():  # random Bouligand sign at g == 0 exactly
                 sgn[zero] = rng.choice((-1.0, 1.0), size=zero.sum())

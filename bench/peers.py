@@ -11,12 +11,16 @@ from numpy_ngd import EDGES, QUANTILES, record_steps
 NBINS = len(EDGES) + 1
 
 
-def run_jax(N, K, alpha0=1.0, p=0.5, eps=(0.1, 0.01, 0.001), seed=1, bound=1e6):
+def run_jax(N, K, alpha0=1.0, p=0.5, eps=(0.1, 0.01, 0.001), seed=1, bound=1e6, record=None,
+            dtype="float64"):
+    """record: the recorded steps (default: log:200's; [0, K] is ngdsim's list:0); dtype:
+    "float64" or "float32", the precision of the step."""
     import jax
     import jax.numpy as jnp
 
     jax.config.update("jax_enable_x64", True)
-    alpha = alpha0 / (jnp.arange(K, dtype=jnp.float64) + 1.0) ** p
+    dt = jnp.dtype(dtype)
+    alpha = (alpha0 / (jnp.arange(K, dtype=jnp.float64) + 1.0) ** p).astype(dt)
     edges = jnp.asarray(EDGES)
     eps_a = jnp.asarray(eps)
 
@@ -67,11 +71,11 @@ def run_jax(N, K, alpha0=1.0, p=0.5, eps=(0.1, 0.01, 0.001), seed=1, bound=1e6):
 
     key = jax.random.PRNGKey(seed)
     key, sub = jax.random.split(key)
-    x = jax.random.uniform(sub, (N, 2), jnp.float64, -2.0, 2.0)
+    x = jax.random.uniform(sub, (N, 2), dt, -2.0, 2.0)
     div = jnp.zeros(N, bool)
     settle = jnp.full(N, -1)
     rows, k = [], 0
-    for r, k_end in enumerate(record_steps(K)):
+    for r, k_end in enumerate(record_steps(K) if record is None else record):
         x, div, key = advance(x, div, key, k, int(k_end))
         k = int(k_end)
         row, settle = statistics(x, div, settle, r)
@@ -83,28 +87,61 @@ def run_jax(N, K, alpha0=1.0, p=0.5, eps=(0.1, 0.01, 0.001), seed=1, bound=1e6):
     return float(rows[-1][6][0]) / N
 
 
-def run_torch(N, K, alpha0=1.0, p=0.5, eps=(0.1, 0.01, 0.001), seed=1, bound=1e6):
+def run_jax_bare(N, K, alpha0=1.0, p=0.5, seed=1, bound=1e6, dtype="float64"):
+    """The NGD step alone, as fast as JAX runs it: coordinates in separate arrays, one
+    jitted fori_loop over all K steps, no statistics, and no random sign at g == 0 (+1
+    there: less work than ngdsim does, which favours JAX). The strongest JAX peer for
+    runs without statistics."""
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+    dt = jnp.dtype(dtype)
+    alpha = (alpha0 / (jnp.arange(K, dtype=jnp.float64) + 1.0) ** p).astype(dt)
+    one = jnp.asarray(1, dt)
+
+    def step(k, s):
+        x, y, div = s
+        g = x * y - one
+        sg = jnp.where(g < 0, -one, one) / jnp.sqrt(x * x + y * y)
+        xn, yn = x - alpha[k] * (y * sg), y - alpha[k] * (x * sg)
+        bad = ~((jnp.abs(xn) <= bound) & (jnp.abs(yn) <= bound))
+        return jnp.where(div, x, xn), jnp.where(div, y, yn), div | bad
+
+    @jax.jit
+    def advance(x, y):
+        return jax.lax.fori_loop(0, K, step, (x, y, jnp.zeros(x.shape, bool)))
+
+    kx, ky = jax.random.split(jax.random.PRNGKey(seed))
+    x = jax.random.uniform(kx, (N,), dt, -2.0, 2.0)
+    y = jax.random.uniform(ky, (N,), dt, -2.0, 2.0)
+    return float(advance(x, y)[2].mean())
+
+
+def run_torch(N, K, alpha0=1.0, p=0.5, eps=(0.1, 0.01, 0.001), seed=1, bound=1e6, record=None,
+              dtype="float64"):
+    """record and dtype as for run_jax."""
     import torch
 
     dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    f64 = torch.float64
+    dt = getattr(torch, dtype)
     gen = torch.Generator(device=dev).manual_seed(seed)
-    alpha = (alpha0 / (torch.arange(K, dtype=f64) + 1.0) ** p).tolist()
+    alpha = (alpha0 / (torch.arange(K, dtype=dt) + 1.0) ** p).tolist()
     edges = torch.as_tensor(EDGES, device=dev)
     eps_t = torch.as_tensor(eps, device=dev)
-    x = torch.rand((N, 2), dtype=f64, device=dev, generator=gen) * 4.0 - 2.0
+    x = torch.rand((N, 2), dtype=dt, device=dev, generator=gen) * 4.0 - 2.0
     div = torch.zeros(N, dtype=torch.bool, device=dev)
     settle = torch.full((N,), -1, device=dev)
     k, flat_last = 0, None
     with torch.no_grad():
-        for r, k_end in enumerate(record_steps(K)):
+        for r, k_end in enumerate(record_steps(K) if record is None else record):
             while k < k_end:
                 g = x[:, 0] * x[:, 1] - 1.0
                 grad = x.flip(1)
                 n = torch.sqrt((grad * grad).sum(1))
                 sgn = torch.where(g < 0, -1.0, 1.0)
                 zero = g == 0
-                coin = torch.rand(N, dtype=f64, device=dev, generator=gen) < 0.5
+                coin = torch.rand(N, dtype=dt, device=dev, generator=gen) < 0.5
                 sgn = torch.where(zero & coin, -sgn, sgn)
                 xn = x - alpha[k] * grad * (sgn / n)[:, None]
                 bad = ~(xn.abs() <= bound).all(1)

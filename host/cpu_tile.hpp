@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "config.hpp"
@@ -73,6 +74,12 @@ class CpuTile {
  public:
   static constexpr int D = L::kDim;
   static constexpr int W = kVectorBytes / int(sizeof(T)), U = kBlockVectors<D>;
+  // Bouligand signs drawn at once: one register of Philox counters in 64-bit lanes.
+  static constexpr int kPack = 8;
+  // In float, g rounds to exactly 0 in a few percent of NGD's steps near the minima:
+  // then every step draws its block's signs before moving (two passes over the block);
+  // otherwise draws are rare enough for one pass that holds those lanes.
+  static constexpr bool kSignsInStep = std::is_same_v<Opt, Ngd> && sizeof(T) == 4;
   using V = simd::Lanes<T, W>;
   using M = simd::Mask<T, W>;
   using Kinds = simd::Kinds<T, W>;
@@ -139,11 +146,11 @@ class CpuTile {
     }
   }
 
-  // Steps [k0, k1) of every trajectory, a block of W lanes at a time: the block's
-  // state stays in registers for all those steps. Regular lanes move in the vector
-  // code; rare ones (g == 0, critical points, noise) are held there and finished by
-  // finish_rare with exactly the same arithmetic, so the split never shows in the
-  // results.
+  // Steps [k0, k1) of every trajectory, a block of U registers of W lanes at a time:
+  // the block's state stays in registers for all those steps. Lanes at g == 0 draw their
+  // sign together (draw_signs) and move with the others; the rarer ones (critical
+  // points, noise) are held and finished by finish_lanes with exactly the same
+  // arithmetic, so the split never shows in the results.
   void advance(std::int64_t k0, std::int64_t k1, std::uint64_t& sign_draws,
                std::uint64_t& critical) {
     for (int j0 = 0; j0 < n_; j0 += U * W) advance_block(j0, k0, k1, sign_draws, critical);
@@ -166,18 +173,34 @@ class CpuTile {
     for (std::int64_t k = k0; k < k1; ++k) {
       const V alpha(static_cast<T>(plan_.alpha[k]));
       // U independent registers: their square roots and divisions overlap.
+      // Directions of all registers when signs are drawn in the step, else of one at a time.
+      V v[kSignsInStep ? U : 1][D];
+      M rare[U], signs[U], flip[U];
+      if constexpr (kSignsInStep) {
+        M some_sign{};
+        for (int u = 0; u < U; ++u) {
+          directions(b[u], v[u], rare[u], signs[u]);
+          flip[u] = M{};
+          some_sign = some_sign | signs[u];
+        }
+        if (any(some_sign)) draw_signs(signs, j0, k, flip, sign_draws);
+      }
+      M some_held{};
       for (int u = 0; u < U; ++u) {
-        V v[D];
-        const Kinds kind = kinds_of(opt_.direction(land_, b[u].x, v));
-        const M rare = M{kind.k != 0} & !b[u].div;
+        V(&vu)[D] = v[kSignsInStep ? u : 0];
+        if constexpr (!kSignsInStep) directions(b[u], vu, rare[u], signs[u]);
+        // A drawn sign of -1 flips the provisional direction: (-alpha) v = alpha (-v) exactly.
+        const V a = kSignsInStep ? select_(flip[u], -alpha, alpha) : alpha;
+        const M held = kSignsInStep ? rare[u] & !signs[u] : rare[u];
         V xn[D];
-        for (int i = 0; i < D; ++i) xn[i] = b[u].x[i] - alpha * v[i];
+        for (int i = 0; i < D; ++i) xn[i] = b[u].x[i] - a * vu[i];
         const M bad = out_of_bounds(xn, bound);
-        const M hold = b[u].div | rare;
+        const M hold = b[u].div | held;
         for (int i = 0; i < D; ++i) b[u].x[i] = select_(hold, b[u].x[i], xn[i]);
         b[u].div = b[u].div | (bad & !hold);
-        if (any(rare)) b[u] = finish_rare(b[u], rare, alpha, j0 + u * W, k, sign_draws, critical);
+        some_held = some_held | held;
       }
+      if (any(some_held)) finish_held(b, rare, signs, alpha, j0, k, sign_draws, critical);
     }
     for (int u = 0; u < U; ++u) {
       for (int i = 0; i < D; ++i) b[u].x[i].store(&x(i, j0 + u * W));
@@ -185,41 +208,80 @@ class CpuTile {
     }
   }
 
-  // The lanes the vector code held. A Bouligand sign only flips the provisional
-  // direction (+grad g/|grad g|, exact either way), so those finish in vector code
-  // (the random words of all lanes at once: that loop vectorizes); the others
-  // (critical points, perturbed GD's noise) lane by lane. Out of line and by value,
-  // so the hot loop's blocks stay in registers.
-  [[gnu::noinline]] Block finish_rare(Block b, M rare, V alpha, int j0, std::int64_t k,
-                                      std::uint64_t& sign_draws, std::uint64_t& critical) const {
-    V v[D];
+  void directions(const Block& b, V (&v)[D], M& rare, M& signs) const {
     const Kinds kind = kinds_of(opt_.direction(land_, b.x, v));
-    const M signs = M{kind.k == LaneInt(kSignDraw)} & rare;
-    if (any(signs)) {
-      M negative;
-      for (int l = 0; l < W; ++l) {
-        const RandomKey key{c_.seed, static_cast<std::uint64_t>(first_ + j0 + l),
-                            static_cast<std::uint32_t>(k), Purpose::kBouligandSign};
-        negative.m[l] = -LaneInt(random_sign(key) < 0);
+    rare = M{kind.k != 0} & !b.div;
+    signs = M{kind.k == LaneInt(kSignDraw)} & rare;
+  }
+
+  // The lanes the step held. Sign lanes (where the step does not draw them itself) draw
+  // now and move as the step would have moved them; the others lane by lane.
+  [[gnu::noinline]] void finish_held(Block (&b)[U], const M (&rare)[U], const M (&signs)[U],
+                                     V alpha, int j0, std::int64_t k, std::uint64_t& sign_draws,
+                                     std::uint64_t& critical) const {
+    if constexpr (!kSignsInStep) {
+      M flip[U], some_sign{};
+      for (int u = 0; u < U; ++u) some_sign = some_sign | signs[u];
+      if (any(some_sign)) {
+        draw_signs(signs, j0, k, flip, sign_draws);
+        const V bound(c_.divergence_bound);
+        for (int u = 0; u < U; ++u) {
+          if (!any(signs[u])) continue;
+          V v[D];  // held lanes did not move: their direction is the step's
+          opt_.direction(land_, b[u].x, v);
+          const V a = select_(flip[u], -alpha, alpha);
+          V xn[D];
+          for (int i = 0; i < D; ++i) xn[i] = b[u].x[i] - a * v[i];
+          const M bad = out_of_bounds(xn, bound);
+          for (int i = 0; i < D; ++i) b[u].x[i] = select_(signs[u], xn[i], b[u].x[i]);
+          b[u].div = b[u].div | (bad & signs[u]);
+        }
       }
-      V xn[D];
-      for (int i = 0; i < D; ++i) xn[i] = b.x[i] - alpha * select_(negative, -v[i], v[i]);
-      const M bad = out_of_bounds(xn, V(c_.divergence_bound));
-      for (int i = 0; i < D; ++i) b.x[i] = select_(signs, xn[i], b.x[i]);
-      b.div = b.div | (bad & signs);
-      sign_draws += count(signs);
     }
-    const M others = rare & !signs;
-    if (!any(others)) return b;
-    // Through arrays: writing single lanes of a register stalls every later read of it.
+    for (int u = 0; u < U; ++u) {
+      const M others = rare[u] & !signs[u];
+      if (any(others)) finish_lanes(b[u], others, alpha, j0 + u * W, k, sign_draws, critical);
+    }
+  }
+
+  // The Bouligand signs of the lanes with g == 0 exactly, drawn together for the whole
+  // block: the lanes packed, their Philox words kPack at a time (a loop that vectorizes),
+  // the signs spread back as masks of lanes whose direction flips. Out of line: the hot
+  // loop stays small.
+  [[gnu::noinline]] void draw_signs(const M (&signs)[U], int j0, std::int64_t k, M (&flip)[U],
+                                    std::uint64_t& sign_draws) const {
+    LaneInt offset[U * W + kPack], negative[U * W + kPack + W];
+    typename M::V lane;
+    for (int l = 0; l < W; ++l) lane[l] = l;
+    int n = 0;
+    for (int u = 0; u < U; ++u) n += simd::compress(signs[u], lane + LaneInt(u * W), offset + n);
+    for (int p = n; p < n + kPack; ++p) offset[p] = 0;  // the last pack's spare slots
+    const auto first = static_cast<std::uint64_t>(first_ + j0);
+    for (int p = 0; p < n; p += kPack)
+      for (int q = 0; q < kPack; ++q)
+        negative[p + q] =
+            -LaneInt(random_sign({c_.seed, first + offset[p + q], static_cast<std::uint32_t>(k),
+                                  Purpose::kBouligandSign}) < 0);
+    for (int u = 0, p = 0; u < U; ++u) {
+      flip[u] = M{simd::expand(signs[u], negative + p)};
+      p += simd::count(signs[u]);
+    }
+    sign_draws += static_cast<std::uint64_t>(n);
+  }
+
+  // The lanes held at step k (critical points, perturbed GD's noise), finished lane by
+  // lane with the scalar code, through arrays: writing single lanes of a register stalls
+  // every later read of it.
+  void finish_lanes(Block& b, M lanes, V alpha, int j0, std::int64_t k, std::uint64_t& sign_draws,
+                    std::uint64_t& critical) const {
     const T bound = static_cast<T>(c_.divergence_bound);
     T xs[D][W], as[W];
     LaneInt ds[W];
     for (int i = 0; i < D; ++i) b.x[i].store(xs[i]);
     alpha.store(as);
     std::memcpy(ds, &b.div.m, sizeof(ds));
-    for (int l = 0; l < W; ++l) {
-      if (!others.m[l]) continue;
+    for (unsigned bits = lanes.bits(); bits; bits &= bits - 1) {
+      const int l = __builtin_ctz(bits);
       T xl[D], vl[D];
       for (int i = 0; i < D; ++i) xl[i] = xs[i][l];
       const RandomKey key{c_.seed, static_cast<std::uint64_t>(first_ + j0 + l),
@@ -236,7 +298,6 @@ class CpuTile {
     }
     for (int i = 0; i < D; ++i) b.x[i] = V::load(xs[i]);
     std::memcpy(&b.div.m, ds, sizeof(ds));
-    return b;
   }
 
   // Every optimizer's kinds as lanes: Ngd's come per lane, the others' are one value.
