@@ -1,7 +1,8 @@
 // The CPU path: one tile of trajectories advanced through all K steps in
 // structure-of-arrays form. Between recorded steps, blocks of SIMD registers
 // (host/lanes.hpp) each carry a few dozen trajectories through every step without
-// touching memory; lanes that need random numbers are finished out of line.
+// going back to the tile's arrays; random signs are drawn per block, and lanes that
+// need other random numbers are finished out of line.
 // Statistics only at recorded steps. The math comes from include/ngdsim, the very
 // templates the CUDA kernels use, instantiated on registers of lanes.
 #pragma once
@@ -147,10 +148,10 @@ class CpuTile {
   }
 
   // Steps [k0, k1) of every trajectory, a block of U registers of W lanes at a time:
-  // the block's state stays in registers for all those steps. Lanes at g == 0 draw their
-  // sign together (draw_signs) and move with the others; the rarer ones (critical
-  // points, noise) are held and finished by finish_lanes with exactly the same
-  // arithmetic, so the split never shows in the results.
+  // the block's state stays in locals (registers, as far as they go) for all those
+  // steps. Lanes at g == 0 draw their sign per block (draw_signs); the rarer ones
+  // (critical points, noise) are held and finished by finish_lanes with exactly the
+  // same arithmetic, so the split never shows in the results.
   void advance(std::int64_t k0, std::int64_t k1, std::uint64_t& sign_draws,
                std::uint64_t& critical) {
     for (int j0 = 0; j0 < n_; j0 += U * W) advance_block(j0, k0, k1, sign_draws, critical);
