@@ -18,6 +18,7 @@
 #include "moment_tree.hpp"
 #include "ngdsim/init.hpp"
 #include "ngdsim/observe.hpp"
+#include "philox_lanes.hpp"
 #include "plan.hpp"
 #include "registry.hpp"
 #include "statistics.hpp"
@@ -75,7 +76,8 @@ class CpuTile {
  public:
   static constexpr int D = L::kDim;
   static constexpr int W = kVectorBytes / int(sizeof(T)), U = kBlockVectors<D>;
-  // Bouligand signs drawn at once: one register of Philox counters in 64-bit lanes.
+  // Bouligand signs drawn at once: one register of Philox counters in 64-bit lanes
+  // (simd::philox_word0).
   static constexpr int kPack = 8;
   // In float, g rounds to exactly 0 in a few percent of NGD's steps near the minima:
   // then every step draws its block's signs before moving (two passes over the block);
@@ -246,7 +248,7 @@ class CpuTile {
   }
 
   // The Bouligand signs of the lanes with g == 0 exactly, drawn together for the whole
-  // block: the lanes packed, their Philox words kPack at a time (a loop that vectorizes),
+  // block: the lanes packed, their Philox words kPack at a time (simd::philox_word0),
   // the signs spread back as masks of lanes whose direction flips. Out of line: the hot
   // loop stays small.
   [[gnu::noinline]] void draw_signs(const M (&signs)[U], int j0, std::int64_t k, M (&flip)[U],
@@ -258,11 +260,15 @@ class CpuTile {
     for (int u = 0; u < U; ++u) n += simd::compress(signs[u], lane + LaneInt(u * W), offset + n);
     for (int p = n; p < n + kPack; ++p) offset[p] = 0;  // the last pack's spare slots
     const auto first = static_cast<std::uint64_t>(first_ + j0);
-    for (int p = 0; p < n; p += kPack)
-      for (int q = 0; q < kPack; ++q)
-        negative[p + q] =
-            -LaneInt(random_sign({c_.seed, first + offset[p + q], static_cast<std::uint32_t>(k),
-                                  Purpose::kBouligandSign}) < 0);
+    for (int p = 0; p < n; p += kPack) {
+      std::uint64_t ids[kPack];
+      std::uint32_t words[kPack];
+      for (int q = 0; q < kPack; ++q) ids[q] = first + static_cast<std::uint64_t>(offset[p + q]);
+      simd::philox_word0(c_.seed, ids, static_cast<std::uint32_t>(k), Purpose::kBouligandSign,
+                         words);
+      // random_sign(): an even word 0 is -1.
+      for (int q = 0; q < kPack; ++q) negative[p + q] = -LaneInt((words[q] & 1u) == 0);
+    }
     for (int u = 0, p = 0; u < U; ++u) {
       flip[u] = M{simd::expand(signs[u], negative + p)};
       p += simd::count(signs[u]);

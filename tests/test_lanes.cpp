@@ -24,6 +24,7 @@
 #include "ngdsim/optimizers/ngd.hpp"
 #include "ngdsim/optimizers/perturbed.hpp"
 #include "ngdsim/optimizers/sam.hpp"
+#include "philox_lanes.hpp"
 
 namespace ngdsim {
 namespace {
@@ -106,6 +107,21 @@ TEST(Lanes, MasksCountAndRoundTripThroughBytes) {
   EXPECT_FALSE(any(M::from_bytes(none)));
   EXPECT_FALSE(any(m & !m));
   EXPECT_EQ(count(m | !m), 8);
+}
+
+TEST(Lanes, PhiloxOfEightCountersIsRandom123s) {
+  std::mt19937_64 rng(11);
+  for (int t = 0; t < 2000; ++t) {
+    const std::uint64_t seed = t < 2 ? (t ? ~0ull : 0ull) : rng();
+    const auto step = static_cast<std::uint32_t>(t < 2 ? (t ? ~0u : 0u) : rng());
+    std::uint64_t ids[8];
+    for (auto& id : ids) id = t % 3 ? rng() : rng() % 1000;  // high words zero or not
+    std::uint32_t got[8];
+    simd::philox_word0(seed, ids, step, Purpose::kBouligandSign, got);
+    for (int l = 0; l < 8; ++l)
+      ASSERT_EQ(got[l], philox_words({seed, ids[l], step, Purpose::kBouligandSign}, 0).v[0])
+          << "seed " << seed << " trajectory " << ids[l] << " step " << step;
+  }
 }
 
 // Points of landscape L: random, plus the special ones of product-like landscapes.
