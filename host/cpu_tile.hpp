@@ -195,12 +195,7 @@ class CpuTile {
         // A drawn sign of -1 flips the provisional direction: (-alpha) v = alpha (-v) exactly.
         const V a = kSignsInStep ? select_(flip[u], -alpha, alpha) : alpha;
         const M held = kSignsInStep ? rare[u] & !signs[u] : rare[u];
-        V xn[D];
-        for (int i = 0; i < D; ++i) xn[i] = b[u].x[i] - a * vu[i];
-        const M bad = out_of_bounds(xn, bound);
-        const M hold = b[u].div | held;
-        for (int i = 0; i < D; ++i) b[u].x[i] = select_(hold, b[u].x[i], xn[i]);
-        b[u].div = b[u].div | (bad & !hold);
+        move(b[u], a, vu, !(b[u].div | held), bound);
         some_held = some_held | held;
       }
       if (any(some_held)) finish_held(b, rare, signs, alpha, j0, k, sign_draws, critical);
@@ -209,6 +204,15 @@ class CpuTile {
       for (int i = 0; i < D; ++i) b[u].x[i].store(&x(i, j0 + u * W));
       b[u].div.to_bytes(&diverged_[j0 + u * W]);
     }
+  }
+
+  // The lanes of `moving` step to x - a v; those that leave the bound have diverged.
+  static void move(Block& b, V a, const V (&v)[D], M moving, V bound) {
+    V xn[D];
+    for (int i = 0; i < D; ++i) xn[i] = b.x[i] - a * v[i];
+    const M bad = out_of_bounds(xn, bound);
+    for (int i = 0; i < D; ++i) b.x[i] = select_(moving, xn[i], b.x[i]);
+    b.div = b.div | (bad & moving);
   }
 
   void directions(const Block& b, V (&v)[D], M& rare, M& signs) const {
@@ -232,12 +236,7 @@ class CpuTile {
           if (!any(signs[u])) continue;
           V v[D];  // held lanes did not move: their direction is the step's
           opt_.direction(land_, b[u].x, v);
-          const V a = select_(flip[u], -alpha, alpha);
-          V xn[D];
-          for (int i = 0; i < D; ++i) xn[i] = b[u].x[i] - a * v[i];
-          const M bad = out_of_bounds(xn, bound);
-          for (int i = 0; i < D; ++i) b[u].x[i] = select_(signs[u], xn[i], b[u].x[i]);
-          b[u].div = b[u].div | (bad & signs[u]);
+          move(b[u], select_(flip[u], -alpha, alpha), v, signs[u], bound);
         }
       }
     }

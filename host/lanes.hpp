@@ -37,13 +37,6 @@ struct Mask {
     std::memcpy(p, &b, sizeof(b));
   }
 
-  // Lane l set where bit l is.
-  static Mask from_bits(unsigned bits) {
-    V lane;
-    for (int l = 0; l < W; ++l) lane[l] = LaneInt<E>(1) << l;
-    return {((V{} + LaneInt<E>(bits)) & lane) != 0};
-  }
-
   // Lane l's truth as bit l.
   unsigned bits() const {
 #if defined(__AVX512DQ__)
@@ -162,9 +155,6 @@ struct Lanes {
   friend Lanes operator/(Lanes a, Lanes b) { return of(a.v / b.v); }
   // A scalar operand is the same number in every lane (landscape data, step sizes).
   friend Lanes operator*(E a, Lanes b) { return of(a * b.v); }
-  friend Lanes operator*(Lanes a, E b) { return of(a.v * b); }
-  friend Lanes operator+(Lanes a, E b) { return of(a.v + b); }
-  friend Lanes operator-(Lanes a, E b) { return of(a.v - b); }
 
   friend Mask<E, W> operator<(Lanes a, Lanes b) { return {a.v < b.v}; }
   friend Mask<E, W> operator>(Lanes a, Lanes b) { return {a.v > b.v}; }
