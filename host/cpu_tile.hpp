@@ -76,9 +76,6 @@ class CpuTile {
  public:
   static constexpr int D = L::kDim;
   static constexpr int W = kVectorBytes / int(sizeof(T)), U = kBlockVectors<D>;
-  // Bouligand signs drawn at once: one register of Philox counters in 64-bit lanes
-  // (simd::philox_word0).
-  static constexpr int kPack = 8;
   // In float, g rounds to exactly 0 in a few percent of NGD's steps near the minima:
   // then every step draws its block's signs before moving (two passes over the block);
   // otherwise draws are rare enough for one pass that holds those lanes.
@@ -247,32 +244,20 @@ class CpuTile {
   }
 
   // The Bouligand signs of the lanes with g == 0 exactly, drawn together for the whole
-  // block: the lanes packed, their Philox words kPack at a time (simd::philox_word0),
-  // the signs spread back as masks of lanes whose direction flips. Out of line: the hot
-  // loop stays small.
-  [[gnu::noinline]] void draw_signs(const M (&signs)[U], int j0, std::int64_t k, M (&flip)[U],
-                                    std::uint64_t& sign_draws) const {
-    LaneInt offset[U * W + kPack], negative[U * W + kPack + W];
-    typename M::V lane;
-    for (int l = 0; l < W; ++l) lane[l] = l;
-    int n = 0;
-    for (int u = 0; u < U; ++u) n += simd::compress(signs[u], lane + LaneInt(u * W), offset + n);
-    for (int p = n; p < n + kPack; ++p) offset[p] = 0;  // the last pack's spare slots
-    const auto first = static_cast<std::uint64_t>(first_ + j0);
-    for (int p = 0; p < n; p += kPack) {
-      std::uint64_t ids[kPack];
-      std::uint32_t words[kPack];
-      for (int q = 0; q < kPack; ++q) ids[q] = first + static_cast<std::uint64_t>(offset[p + q]);
-      simd::philox_word0(c_.seed, ids, static_cast<std::uint32_t>(k), Purpose::kBouligandSign,
-                         words);
-      // random_sign(): an even word 0 is -1.
-      for (int q = 0; q < kPack; ++q) negative[p + q] = -LaneInt((words[q] & 1u) == 0);
-    }
-    for (int u = 0, p = 0; u < U; ++u) {
-      flip[u] = M{simd::expand(signs[u], negative + p)};
-      p += simd::count(signs[u]);
-    }
-    sign_draws += static_cast<std::uint64_t>(n);
+  // block (simd::negative_signs), as masks of the lanes whose direction flips. Inline:
+  // the block's registers are all live here, and a call would spill every one of them
+  // (measured: 10% of the float step).
+  [[gnu::always_inline]] void draw_signs(const M (&signs)[U], int j0, std::int64_t k, M (&flip)[U],
+                                         std::uint64_t& sign_draws) const {
+    static_assert(64 % W == 0, "a register's lanes within one word of bits");
+    constexpr int kWords = (U * W + 63) / 64;
+    std::uint64_t want[kWords] = {}, minus[kWords];
+    for (int u = 0; u < U; ++u) want[u * W / 64] |= std::uint64_t(signs[u].bits()) << (u * W % 64);
+    simd::negative_signs(c_.seed, static_cast<std::uint64_t>(first_ + j0),
+                         static_cast<std::uint32_t>(k), want, minus);
+    for (int u = 0; u < U; ++u)
+      flip[u] = M::from_bits(static_cast<unsigned>(minus[u * W / 64] >> (u * W % 64)));
+    for (int w = 0; w < kWords; ++w) sign_draws += std::uint64_t(__builtin_popcountll(want[w]));
   }
 
   // The lanes held at step k (critical points, perturbed GD's noise), finished lane by

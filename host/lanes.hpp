@@ -50,6 +50,19 @@ struct Mask {
     return r;
   }
 
+  // Bit l as lane l's truth.
+  static Mask from_bits(unsigned bits) {
+#if defined(__AVX512DQ__)
+    if constexpr (sizeof(V) == 64 && sizeof(E) == 8)
+      return {reinterpret_cast<V>(_mm512_movm_epi64(static_cast<__mmask8>(bits)))};
+    if constexpr (sizeof(V) == 64 && sizeof(E) == 4)
+      return {reinterpret_cast<V>(_mm512_movm_epi32(static_cast<__mmask16>(bits)))};
+#endif
+    V r;
+    for (int l = 0; l < W; ++l) r[l] = -LaneInt<E>((bits >> l) & 1u);
+    return {r};
+  }
+
   friend Mask operator&(Mask a, Mask b) { return {a.m & b.m}; }
   friend Mask operator|(Mask a, Mask b) { return {a.m | b.m}; }
   friend Mask operator!(Mask a) { return {~a.m}; }
@@ -73,50 +86,6 @@ bool any(Mask<E, W> a) {
   LaneInt<E> r = 0;
   for (int l = 0; l < W; ++l) r |= a.m[l];
   return r != 0;
-}
-
-// The values of v in the set lanes of m, packed to the front of out (room for W);
-// returns how many. One instruction with AVX-512, and no branch to mispredict.
-template <class E, int W>
-int compress(Mask<E, W> m, typename Mask<E, W>::V v, LaneInt<E>* out) {
-#if defined(__AVX512F__)
-  if constexpr (sizeof(v) == 64) {
-    const auto k = m.bits();
-    __m512i packed;
-    if constexpr (sizeof(E) == 8)
-      packed = _mm512_maskz_compress_epi64(static_cast<__mmask8>(k), reinterpret_cast<__m512i>(v));
-    else
-      packed = _mm512_maskz_compress_epi32(static_cast<__mmask16>(k), reinterpret_cast<__m512i>(v));
-    std::memcpy(out, &packed, sizeof(packed));
-    return __builtin_popcount(k);
-  }
-#endif
-  int n = 0;
-  for (int l = 0; l < W; ++l)
-    if (m.m[l]) out[n++] = v[l];
-  return n;
-}
-
-// The inverse of compress: in[0], in[1], ... to the set lanes of m, 0 elsewhere (reads W
-// values of in).
-template <class E, int W>
-typename Mask<E, W>::V expand(Mask<E, W> m, const LaneInt<E>* in) {
-  using V = typename Mask<E, W>::V;
-#if defined(__AVX512F__)
-  if constexpr (sizeof(V) == 64) {
-    __m512i src;
-    std::memcpy(&src, in, sizeof(src));
-    if constexpr (sizeof(E) == 8)
-      return reinterpret_cast<V>(_mm512_maskz_expand_epi64(static_cast<__mmask8>(m.bits()), src));
-    else
-      return reinterpret_cast<V>(_mm512_maskz_expand_epi32(static_cast<__mmask16>(m.bits()), src));
-  }
-#endif
-  V r = {};
-  int n = 0;
-  for (int l = 0; l < W; ++l)
-    if (m.m[l]) r[l] = in[n++];
-  return r;
 }
 
 // Number of lanes set.

@@ -109,18 +109,71 @@ TEST(Lanes, MasksCountAndRoundTripThroughBytes) {
   EXPECT_EQ(count(m | !m), 8);
 }
 
+#if defined(__AVX512F__)
 TEST(Lanes, PhiloxOfEightCountersIsRandom123s) {
   std::mt19937_64 rng(11);
   for (int t = 0; t < 2000; ++t) {
     const std::uint64_t seed = t < 2 ? (t ? ~0ull : 0ull) : rng();
     const auto step = static_cast<std::uint32_t>(t < 2 ? (t ? ~0u : 0u) : rng());
-    std::uint64_t ids[8];
-    for (auto& id : ids) id = t % 3 ? rng() : rng() % 1000;  // high words zero or not
-    std::uint32_t got[8];
-    simd::philox_word0(seed, ids, step, Purpose::kBouligandSign, got);
+    simd::U64x8 ids;
+    for (int l = 0; l < 8; ++l) ids[l] = t % 3 ? rng() : rng() % 1000;  // high words zero or not
+    const simd::U64x8 got = simd::philox_word0(seed, ids, step, Purpose::kBouligandSign);
     for (int l = 0; l < 8; ++l)
       ASSERT_EQ(got[l], philox_words({seed, ids[l], step, Purpose::kBouligandSign}, 0).v[0])
           << "seed " << seed << " trajectory " << ids[l] << " step " << step;
+  }
+}
+#endif
+
+template <class E, int W>
+void expect_bits_round_trip() {
+  using M = simd::Mask<E, W>;
+  for (unsigned bits : {0u, 1u, 0x5au, 0xffffu, 0xa5a5u}) {
+    bits &= (1u << W) - 1;
+    const M m = M::from_bits(bits | (1u << W));  // bits from W on are ignored
+    EXPECT_EQ(m.bits(), bits);
+    for (int l = 0; l < W; ++l) EXPECT_EQ(m.m[l], (bits >> l & 1u) ? -1 : 0);
+  }
+}
+
+TEST(Lanes, MasksRoundTripThroughBits) {
+  expect_bits_round_trip<double, 8>();
+  expect_bits_round_trip<double, 4>();
+  expect_bits_round_trip<float, 16>();
+  expect_bits_round_trip<float, 8>();
+}
+
+// Every lane's sign is random_sign()'s, whichever lanes ask and however many: one word,
+// two words merged into one stream of draws, two words too many to merge (more than 64
+// lanes), and trajectory numbers whose high 32 bits are set.
+template <int kWords>
+void expect_signs_of_random123(std::mt19937_64& rng, int density) {
+  for (int t = 0; t < 300; ++t) {
+    const std::uint64_t seed = rng(), first = t % 2 ? rng() : rng() % 100000;
+    const auto step = static_cast<std::uint32_t>(rng());
+    std::uint64_t want[kWords], minus[kWords];
+    for (auto& w : want) {
+      w = ~0ull;
+      for (int d = 0; d < density; ++d) w &= rng();  // about 64 / 2^density lanes
+    }
+    if (t == 0) want[0] = 0;
+    simd::negative_signs(seed, first, step, want, minus);
+    for (int w = 0; w < kWords; ++w)
+      for (int b = 0; b < 64; ++b) {
+        const bool asked = want[w] >> b & 1u;
+        const RandomKey key{seed, first + 64 * std::uint64_t(w) + std::uint64_t(b), step,
+                            Purpose::kBouligandSign};
+        ASSERT_EQ(bool(minus[w] >> b & 1u), asked && random_sign(key) < 0)
+            << "word " << w << " lane " << b << " of " << t;
+      }
+  }
+}
+
+TEST(Lanes, PackedSignDrawsAreRandom123s) {
+  std::mt19937_64 rng(12);
+  for (int density : {0, 1, 3, 5}) {
+    expect_signs_of_random123<1>(rng, density);
+    expect_signs_of_random123<2>(rng, density);
   }
 }
 
