@@ -65,6 +65,7 @@ OTHERS = {
 # Acceptance goals: (comparison, precision) -> (ratio bound, ">=" or "<=").
 LIMIT_GOAL = {("product2-ngd", "double"): 1.3, ("product2-ngd", "float"): 1.5}
 LIMIT_GOAL_OTHERS = 2.0
+RECORD_GOAL = 25.0  # ns per trajectory and recorded step
 PEER_GOALS = {("NumPy", True): 10.0, ("JAX", True): 3.0, ("JAX", False): 3.0,
               ("JAX bare step", False): 3.0}
 # Peers that only exist without statistics.
@@ -275,10 +276,12 @@ def main():
         N, K = size["landscape"]
         for name, args in OTHERS.items():
             jobs["other", name] = ngdsim(N, K, args)
-    record_pair = None
+    record_pairs = {}  # precision -> (every:1, list:0, recorded steps)
     if "record" in parts:
         N, K = size["record"]
-        record_pair = (ngdsim(N, K, "", "every:1"), ngdsim(N, K, "", "list:0"), N * (K - 1))
+        for prec in ("double", "float"):
+            record_pairs[prec] = (ngdsim(N, K, "", "every:1", prec),
+                                  ngdsim(N, K, "", "list:0", prec), N * (K - 1))
     jobs = {k: v for k, v in jobs.items() if v is not None}
 
     # The limit loops must compute ngdsim's trajectories, or the ratios mean nothing.
@@ -296,16 +299,15 @@ def main():
                          + " (ngdsim built from other headers than bench/limit?): their "
                          "ratios compare different computations")
 
-    recorded = []
+    recorded = {prec: [] for prec in record_pairs}
     for r in range(rounds):
         for i, (key, job) in enumerate(jobs.items()):
             print(f"\rround {r + 1}/{rounds}: {i + 1}/{len(jobs)} {' '.join(map(str, key)):40}",
                   end="", file=sys.stderr, flush=True)
             job.measure()
-        if record_pair:
-            every, lst, count = record_pair
-            recorded.append(1e9 * (cpu_seconds(every.command(every.K)) -
-                                   cpu_seconds(lst.command(lst.K))) / count)
+        for prec, (every, lst, count) in record_pairs.items():
+            recorded[prec].append(1e9 * (cpu_seconds(every.command(every.K)) -
+                                         cpu_seconds(lst.command(lst.K))) / count)
     print(file=sys.stderr)
     tmp.cleanup()
 
@@ -330,9 +332,12 @@ def main():
         print_landscapes(ns, size)
     if recorded:
         N, K = size["record"]
-        print(f"\nRecorded step: {statistics.median(recorded):.1f} ns per trajectory "
-              f"(every:1 against list:0, N = {N}, K = {K}, double, the {K - 1} extra "
-              f"recorded steps; median of {rounds}).")
+        print(f"\n## Recorded step (every:1 against list:0, N = {N}, K = {K}: the {K - 1} extra "
+              f"recorded steps; median of {rounds})\n")
+        print("| precision | ns per trajectory | goal | |\n|---|---|---|---|")
+        for prec, v in recorded.items():
+            m = statistics.median(v)
+            print(f"| {prec} | {m:.1f} | <= {RECORD_GOAL} ns | {verdict(m, RECORD_GOAL, False)} |")
     for note in notes:
         print(f"\nNote: {note}.")
 

@@ -27,16 +27,26 @@ namespace ngdsim {
 
 // Observations of a tile, one array per quantity. A free function with restrict
 // parameters: GCC then proves the arrays independent and vectorizes the loop.
-template <class L, class T>
-void observe_tile(const L& land, const T* __restrict xs, double* __restrict f,
+template <int Q, class L, class T>
+void observe_loop(const L& land, const T* __restrict xs, double* __restrict f,
                   double* __restrict phi, double* __restrict flat, double* __restrict mind,
                   double* __restrict gnorm, int* __restrict attractor, int n, int cap) {
   constexpr int D = L::kDim;
   for (int j = 0; j < n; ++j) {
     T x[D];
     for (int i = 0; i < D; ++i) x[i] = xs[i * cap + j];
-    observe(land, x, f[j], phi[j], flat[j], mind[j], gnorm[j], attractor[j]);
+    observe<Q>(land, x, f[j], phi[j], flat[j], mind[j], gnorm[j], attractor[j]);
   }
+}
+
+// q (1 or 2) as a constant: with it read from the landscape, GCC vectorizes no float loop.
+template <class L, class T>
+void observe_tile(const L& land, const T* xs, double* f, double* phi, double* flat, double* mind,
+                  double* gnorm, int* attractor, int n, int cap) {
+  if (land.q == 2)
+    observe_loop<2>(land, xs, f, phi, flat, mind, gnorm, attractor, n, cap);
+  else
+    observe_loop<1>(land, xs, f, phi, flat, mind, gnorm, attractor, n, cap);
 }
 
 // Histogram bins of valid values; invalid ones go to the spare bin kBins.

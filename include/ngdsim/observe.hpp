@@ -13,20 +13,22 @@ inline constexpr const char* kQuantityNames[kNumQuantities] = {"f", "phi", "flat
                                                                "min_distance", "grad_norm"};
 
 // Outputs by reference (not a returned struct) so the compiler keeps them in
-// registers and the CPU loop of observations over trajectories vectorizes.
-template <class L, class T, int D>
+// registers and the CPU loop of observations over trajectories vectorizes. Q, when
+// not 0, is land.q known at compile time: GCC if-converts the float loop only then.
+template <int Q = 0, class L, class T, int D>
 NGDSIM_HD void observe(const L& land, const T (&x)[D], double& f, double& phi,
                        double& flat_distance, double& min_distance, double& grad_norm,
                        int& attractor) {
+  const int q = Q != 0 ? Q : land.q;
   T grad[D];
   const T g = land.g_grad(x, grad);
   const T gn = sqrt(squared_norm(grad));
-  f = static_cast<double>(f_of_g(g, land.q));
+  f = static_cast<double>(f_of_g(g, q));
   phi = static_cast<double>(land.phi(x));
   flat_distance = static_cast<double>(land.flat_distance(x, attractor));
   // |g| / |grad g|: first-order distance to {g = 0}; infinite at a critical point off the set.
   min_distance = static_cast<double>(abs_(g)) / static_cast<double>(gn);
-  grad_norm = static_cast<double>(grad_f_norm(g, gn, land.q));
+  grad_norm = static_cast<double>(grad_f_norm(g, gn, q));
 }
 
 // Final class of a trajectory at step K (stored in /final/class).
