@@ -1,6 +1,7 @@
 #include "cli.hpp"
 
 #include "output.hpp"
+#include "registry.hpp"
 
 namespace ngdsim {
 
@@ -72,6 +73,30 @@ void add_run_options(CLI::App* cmd, RunFlags& f) {
   cmd->add_flag("--save-final", f.save_final, "store per-trajectory final state");
 }
 
+// --shard I/M: 0 <= I < M, and at least one leaf of kLeafSize trajectories per shard.
+void set_shard(Config& c, const std::string& text) {
+  const std::int64_t leaves = (c.trajectories + kLeafSize - 1) / kLeafSize;
+  const std::string allowed = "I/M with 0 <= I < M <= " + std::to_string(leaves) +
+                              " (I counts from 0; every shard holds at least one leaf of " +
+                              std::to_string(kLeafSize) + " trajectories)";
+  const auto slash = text.find('/');
+  std::int64_t i = -1, m = -1;
+  try {
+    std::size_t a = 0, b = 0;
+    if (slash != std::string::npos) {
+      i = std::stoll(text.substr(0, slash), &a);
+      m = std::stoll(text.substr(slash + 1), &b);
+    }
+    if (a != slash || b != text.size() - slash - 1) i = -1;
+  } catch (const std::exception&) {
+    i = -1;
+  }
+  if (i < 0 || m < 1 || i >= m || m > leaves)
+    throw UsageError("invalid shard '" + text + "': allowed " + allowed);
+  c.shard_index = i;
+  c.shard_count = m;
+}
+
 Config config_from(const CLI::App* cmd, RunFlags& f) {
   Config c;
   if (!f.config_file.empty()) load_toml_file(c, f.config_file);
@@ -86,6 +111,7 @@ Config config_from(const CLI::App* cmd, RunFlags& f) {
   if (f.save_final) c.save_final = true;
   if (f.resume) c.resume = true;
   resolve(c);
+  if (!f.shard.empty()) set_shard(c, f.shard);
   return c;
 }
 
@@ -96,6 +122,9 @@ CommandLine::CommandLine() {
   app.set_version_flag("--version", std::string("ngdsim ") + kVersion);
   run_ = app.add_subcommand("run", "run one study");
   add_run_options(run_, run_flags);
+  run_->add_option("--shard", run_flags.shard,
+                   "I/M: run only the I-th (from 0) of M equal trajectory ranges and write a "
+                   "shard file; `ngdsim merge` combines the M shards");
   sweep_ = app.add_subcommand("sweep", "run one study over a list or grid of settings");
   add_run_options(sweep_, sweep_flags);
   sweep_->add_option("--vary", sweep_flags.vary,
@@ -104,6 +133,12 @@ CommandLine::CommandLine() {
   sweep_->add_flag("--resume", sweep_flags.resume,
                    "continue an interrupted sweep: keep the finished points saved in OUT.partial "
                    "(the settings must be the same)");
+  auto* merge = app.add_subcommand(
+      "merge", "combine the shard files of one study (ngdsim run --shard) into its output file");
+  merge->add_option("shards", merge_paths, "every shard file of the study, in any order")
+      ->required();
+  merge->add_option("--out", merge_out, "output HDF5 file")->required();
+  merge->add_flag("--force", merge_force, "overwrite an existing output file");
   app.add_subcommand("list", "landscapes, optimizers, their parameters and ranges");
   auto* info = app.add_subcommand("info", "the stored configuration and summary of a run");
   info->add_option("file", info_path, "an ngdsim HDF5 file")->required();

@@ -1,4 +1,4 @@
-// The command line of `ngdsim` (run, sweep, list, info): the CLI11 application and
+// The command line of `ngdsim` (run, sweep, merge, list, info): the CLI11 application and
 // the translation of its flags into a resolved configuration. main() runs what it
 // parsed; the parser fuzz test drives the same code.
 #pragma once
@@ -16,7 +16,7 @@ namespace ngdsim {
 struct RunFlags {
   std::map<std::string, std::string> values;
   std::vector<std::string> params, vary;
-  std::string config_file;
+  std::string config_file, shard;
   bool force = false, save_final = false, resume = false;
 };
 
@@ -33,6 +33,10 @@ class CommandLine {
   CLI::App app{"ngdsim: Monte Carlo study of where normalized gradient descent ends up"};
   RunFlags run_flags, sweep_flags;
   std::string info_path;
+  // ngdsim merge SHARD... --out FILE [--force]
+  std::vector<std::string> merge_paths;
+  std::string merge_out;
+  bool merge_force = false;
 
  private:
   CLI::App* run_ = nullptr;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <limits>
 #include <sstream>
@@ -305,9 +306,16 @@ void load_toml_file(Config& c, const std::string& path) {
   } else {
     throw UsageError("invalid config '" + path + "': cannot read the file");
   }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  load_toml_text(c, text.str(), path);
+}
+
+void load_toml_text(Config& c, const std::string& text, const std::string& path) {
   toml::table tbl;
   try {
-    tbl = toml::parse_file(path);
+    tbl = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     const auto& src = e.source();
     throw UsageError("malformed TOML in config '" + path + "' at line " +

@@ -54,6 +54,9 @@ struct Config {
   // CUDA scheduling: trajectories per chunk (256 * 2^m), 0 = sized from free memory.
   std::int64_t chunk = 0;
   double divergence_bound = 1e6;
+  // ngdsim run --shard I/M: the I-th (from 0) of M tree-aligned trajectory ranges, written
+  // as a shard file for `ngdsim merge` (a command-line flag, never in TOML). 0: no shards.
+  std::int64_t shard_index = 0, shard_count = 0;
   // ngdsim sweep: one or two settings and their values (a grid when two).
   std::vector<std::pair<std::string, std::vector<std::string>>> vary;
 
@@ -66,6 +69,8 @@ struct Config {
 // Each setter-from-text validates and throws UsageError naming the setting.
 void set_option(Config& c, const std::string& key, const std::string& value);
 void load_toml_file(Config& c, const std::string& path);
+// The same for TOML text; `origin` names it in messages.
+void load_toml_text(Config& c, const std::string& text, const std::string& origin);
 // Checks cross-setting constraints and fills the derived fields.
 void resolve(Config& c);
 // The full resolved configuration as TOML text (stored in every output file).

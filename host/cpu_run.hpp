@@ -8,6 +8,7 @@
 #include "cpu_tile.hpp"
 #include "dispatch.hpp"
 #include "interrupt.hpp"
+#include "shard.hpp"
 
 namespace ngdsim {
 
@@ -26,7 +27,9 @@ Statistics run_cpu_typed(const Config& c, const Plan& plan, std::atomic<std::int
   }
   const std::int64_t leaves = (c.trajectories + kLeafSize - 1) / kLeafSize;
   MomentTree tree(leaves, static_cast<std::size_t>(R) * kNumQuantities);
-  const std::int64_t tiles = (c.trajectories + c.tile - 1) / c.tile;
+  // All trajectories, or a shard's tree-aligned range of them.
+  const TrajectoryRange range = shard_range(c);
+  const std::int64_t tiles = (range.end - range.first + c.tile - 1) / c.tile;
   const int threads = cpu_threads(c);
 
   dispatch<T>(c, [&](const auto& land, auto opt) {
@@ -40,8 +43,8 @@ Statistics run_cpu_typed(const Config& c, const Plan& plan, std::atomic<std::int
 #pragma omp for schedule(dynamic, 1)
       for (std::int64_t t = 0; t < tiles; ++t) {
         if (stop_requested()) continue;  // an OpenMP loop cannot break: the rest are skipped
-        const std::int64_t first = t * c.tile;
-        const int n = static_cast<int>(std::min<std::int64_t>(c.tile, c.trajectories - first));
+        const std::int64_t first = range.first + t * c.tile;
+        const int n = static_cast<int>(std::min<std::int64_t>(c.tile, range.end - first));
         tile.run(first, n, counts, tree, total, progress);
       }
 #pragma omp critical(ngdsim_counts)
@@ -49,7 +52,10 @@ Statistics run_cpu_typed(const Config& c, const Plan& plan, std::atomic<std::int
     }
   });
   throw_if_stopped();
-  total.moments = tree.root();
+  if (c.shard_count > 0)
+    total.nodes = tree.nodes();
+  else
+    total.moments = tree.root();
   return total;
 }
 

@@ -218,6 +218,16 @@ std::vector<double> read_doubles(hid_t parent, const std::string& name) {
   return v;
 }
 
+void read_exact(hid_t parent, const std::string& name, hid_t type, void* out, std::size_t count) {
+  Handle ds(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "dataset " + name);
+  Handle space(H5Dget_space(ds), H5Sclose, "dataspace of " + name);
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  if (n < 0 || static_cast<std::size_t>(n) != count)
+    throw std::runtime_error("dataset " + name + ": " + std::to_string(n) + " values, expected " +
+                             std::to_string(count));
+  if (count > 0) check(H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out), name);
+}
+
 std::vector<std::string> describe_attributes(hid_t obj) {
   std::vector<std::string> lines;
   std::vector<std::string> names;

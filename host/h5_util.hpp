@@ -67,6 +67,9 @@ std::string read_string(hid_t parent, const std::string& name);
 std::string read_attr_string(hid_t obj, const std::string& name);
 // A floating-point dataset of any shape, flattened.
 std::vector<double> read_doubles(hid_t parent, const std::string& name);
+// The whole dataset `name` as `count` values of memory type `type` into `out`; a dataset
+// of another size is an error.
+void read_exact(hid_t parent, const std::string& name, hid_t type, void* out, std::size_t count);
 // Every attribute of an object as "name = value" lines (for `ngdsim info`).
 std::vector<std::string> describe_attributes(hid_t obj);
 

@@ -1,4 +1,4 @@
-// ngdsim: run, sweep, list, info (the parser is host/cli.hpp).
+// ngdsim: run, sweep, merge, list, info (the parser is host/cli.hpp).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +11,7 @@
 #include "interrupt.hpp"
 #include "registry.hpp"
 #include "run.hpp"
+#include "shard.hpp"
 #include "sweep.hpp"
 
 namespace {
@@ -132,6 +133,11 @@ int main(int argc, char** argv) {
   try {
     if (cli.app.got_subcommand("list")) return list_command();
     if (cli.app.got_subcommand("info")) return info_command(cli.info_path);
+    if (cli.app.got_subcommand("merge")) {
+      merge_shards(cli.merge_paths, cli.merge_out, cli.merge_force, std::cout);
+      std::cout.flush();
+      return std::cout ? 0 : 1;
+    }
     const Config c = cli.config();
     if (cli.app.got_subcommand("sweep"))
       run_sweep(c, std::cout, std::cerr);

@@ -27,4 +27,15 @@ void MomentTree::insert(int level, std::int64_t index, std::vector<Moments> data
   }
 }
 
+std::vector<MomentTree::Node> MomentTree::nodes() const {
+  std::vector<Node> out;
+  for (const auto& [key, data] : pending_) out.push_back({key.first, key.second, data});
+  if (complete()) {
+    int top = 0;
+    while (((leaves_ + (std::int64_t{1} << top) - 1) >> top) > 1) ++top;
+    out.push_back({top, 0, root_});
+  }
+  return out;
+}
+
 }  // namespace ngdsim

@@ -23,6 +23,17 @@ class MomentTree {
   void insert(int level, std::int64_t index, std::vector<Moments> data);
   // The root; valid once every leaf has been inserted.
   const std::vector<Moments>& root() const { return root_; }
+  bool complete() const { return !root_.empty(); }
+
+  // The tree's state when only some leaves were inserted: the nodes waiting for a
+  // sibling (and the root, if complete), in (level, index) order. Inserting them into a
+  // tree of the same shape continues the reduction as if nothing had stopped.
+  struct Node {
+    int level;
+    std::int64_t index;
+    std::vector<Moments> data;
+  };
+  std::vector<Node> nodes() const;
 
  private:
   std::int64_t leaves_;

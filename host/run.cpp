@@ -20,6 +20,7 @@
 #include "output_claim.hpp"
 #include "plan.hpp"
 #include "progress.hpp"
+#include "shard.hpp"
 #include "summary.hpp"
 
 namespace ngdsim {
@@ -178,6 +179,7 @@ Estimates run_point(const Config& c, const Backend& backend, hid_t root, std::os
 }
 
 void run_study(const Config& c, std::ostream& out, std::ostream& log) {
+  if (c.shard_count > 0) return run_shard(c, out, log);
   const Backend backend = choose_backend(c);
   check_host_memory(c, backend.name, cpu_threads(c));
   OutputFile file(c.out, c.force, "ngdsim-run");

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "moment_tree.hpp"
 #include "ngdsim/observe.hpp"
 #include "ngdsim/stats.hpp"
 
@@ -11,7 +12,9 @@ namespace ngdsim {
 
 struct Statistics {
   int R = 0, E = 0, A = 0, S = 0, d = 0;
-  std::vector<Moments> moments;           // [R][Q]
+  std::vector<Moments> moments;  // [R][Q]
+  // A shard's moments instead (ngdsim run --shard): the reduction tree's nodes so far.
+  std::vector<MomentTree::Node> nodes;
   std::vector<std::uint64_t> histogram;   // [R][Q][kBins]
   std::vector<std::uint64_t> nonfinite;   // [R][Q] values excluded as non-finite
   std::vector<std::uint64_t> flat_count;  // [R][E]

@@ -231,6 +231,39 @@ TEST(MomentTree, AnAlignedSubtreeInsertedWholeGivesTheSameRoot) {
   ASSERT_EQ(std::memcmp(&by_leaf.root()[0], &by_block.root()[0], sizeof(Moments)), 0);
 }
 
+TEST(MomentTree, ThePartialStatesOfRangesContinueToTheSameRoot) {
+  // Shards: each range of leaves reduced in its own tree; their nodes inserted into one
+  // tree give the root of all leaves, for every split (the ranges' edges anywhere).
+  std::mt19937_64 rng(12);
+  std::normal_distribution<double> dist(0.0, 2.0);
+  const int leaves = 23;
+  std::vector<std::vector<Moments>> data(leaves, std::vector<Moments>(2));
+  for (auto& leaf : data)
+    for (auto& m : leaf) {
+      double v[8];
+      unsigned char ok[8] = {1, 1, 1, 1, 1, 1, 1, 0};
+      for (double& x : v) x = dist(rng);
+      m = leaf_moments(v, ok, 8);
+    }
+  MomentTree whole(leaves, 2);
+  for (int i = 0; i < leaves; ++i) whole.insert(0, i, data[i]);
+  for (int trial = 0; trial < 50; ++trial) {
+    std::vector<int> cuts = {0, leaves};
+    for (int c = 0; c < trial % 6; ++c) cuts.push_back(1 + int(rng() % (leaves - 1)));
+    std::sort(cuts.begin(), cuts.end());
+    MomentTree merged(leaves, 2);
+    for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
+      MomentTree part(leaves, 2);
+      for (int i = cuts[k]; i < cuts[k + 1]; ++i) part.insert(0, i, data[i]);
+      EXPECT_EQ(part.complete(), cuts[k] == 0 && cuts[k + 1] == leaves);
+      for (auto& n : part.nodes()) merged.insert(n.level, n.index, n.data);
+    }
+    ASSERT_TRUE(merged.complete());
+    ASSERT_EQ(std::memcmp(whole.root().data(), merged.root().data(), 2 * sizeof(Moments)), 0)
+        << "trial " << trial;
+  }
+}
+
 TEST(RecordSchedule, LogEveryAndList) {
   RecordSpec log;
   log.kind = RecordSpec::kLog;

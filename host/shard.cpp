@@ -1,0 +1,339 @@
+#include "shard.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "cpu_backend.hpp"
+#include "estimates.hpp"
+#include "h5_util.hpp"
+#include "interrupt.hpp"
+#include "memory.hpp"
+#include "output.hpp"
+#include "plan.hpp"
+#include "progress.hpp"
+#include "registry.hpp"
+#include "run.hpp"
+#include "summary.hpp"
+
+namespace ngdsim {
+
+namespace {
+
+constexpr const char* kShardType = "ngdsim-shard";
+constexpr int kMomentFields = 5;  // count, mean, m2, min, max
+
+std::int64_t leaves_of(std::int64_t trajectories) {
+  return (trajectories + kLeafSize - 1) / kLeafSize;
+}
+
+TrajectoryRange range_of(std::int64_t trajectories, std::int64_t index, std::int64_t count) {
+  TrajectoryRange r;
+  const std::int64_t leaves = leaves_of(trajectories);
+  // The first leaves % count shards hold one leaf more.
+  const std::int64_t q = leaves / count, extra = leaves % count;
+  r.first_leaf = index * q + std::min(index, extra);
+  r.end_leaf = r.first_leaf + q + (index < extra ? 1 : 0);
+  r.first = r.first_leaf * kLeafSize;
+  r.end = std::min(r.end_leaf * kLeafSize, trajectories);
+  return r;
+}
+
+// The integer counts of Statistics, by name: written and read back alike.
+std::vector<std::pair<const char*, std::vector<std::uint64_t>*>> counts_of(Statistics& s) {
+  return {{"histogram", &s.histogram}, {"nonfinite", &s.nonfinite},   {"flat_count", &s.flat_count},
+          {"min_count", &s.min_count}, {"diverged", &s.diverged},     {"attractor", &s.attractor},
+          {"settled", &s.settled},     {"sign_draws", &s.sign_draws}, {"critical", &s.critical}};
+}
+
+void write_shard(hid_t root, const Config& c, const Plan& plan, Statistics& s,
+                 const TrajectoryRange& r, double seconds) {
+  h5::attr(root, "shard_index", c.shard_index);
+  h5::attr(root, "shard_count", c.shard_count);
+  h5::attr(root, "first_trajectory", r.first);
+  h5::attr(root, "end_trajectory", r.end);
+  h5::attr(root, "wall_seconds", seconds);
+  auto params = h5::group(root, "parameters");
+  // Without the settings that never change results and may differ between shards.
+  Config study = c;
+  study.out = "";
+  study.backend = "cpu";
+  h5::write_string(params, "config", to_toml(study),
+                   "the resolved configuration of the whole study (out and backend left out)");
+  auto partial = h5::group(root, "partial");
+  // Moments: the reduction tree's nodes over this shard's leaves.
+  const std::size_t width = static_cast<std::size_t>(plan.records()) * kNumQuantities;
+  std::vector<std::int32_t> level;
+  std::vector<std::int64_t> index;
+  std::vector<double> moments;
+  for (const auto& n : s.nodes) {
+    level.push_back(n.level);
+    index.push_back(n.index);
+    for (const Moments& m : n.data)
+      moments.insert(moments.end(), {m.count, m.mean, m.m2, m.min, m.max});
+  }
+  const auto nodes = static_cast<hsize_t>(s.nodes.size());
+  h5::write(partial, "node_level", {nodes}, level.data(), "level of each tree node (0: a leaf)");
+  h5::write(partial, "node_index", {nodes}, index.data(), "index of each node in its level");
+  h5::write(partial, "node_moments", {nodes, width, kMomentFields}, moments.data(),
+            "count, mean, m2, min, max per record and quantity");
+  for (auto& [name, v] : counts_of(s))
+    h5::write(partial, name, {static_cast<hsize_t>(v->size())}, v->data(),
+              "integer counts over this shard's trajectories");
+  h5::write(partial, "sample", {static_cast<hsize_t>(s.sample.size())}, s.sample.data(),
+            "sampled paths (rows of this shard's trajectories)");
+  if (c.save_final) {
+    const auto n = static_cast<hsize_t>(r.end - r.first);
+    const auto f = static_cast<std::size_t>(r.first);
+    const auto d = static_cast<hsize_t>(c.dim);
+    h5::write(partial, "final_position", {n, d}, s.final_position.data() + f * c.dim,
+              "final positions of this shard's trajectories");
+    h5::write(partial, "final_class", {n}, s.final_class.data() + f, "final classes");
+    h5::write(partial, "final_attractor", {n}, s.final_attractor.data() + f, "attractors");
+    h5::write(partial, "last_entry", {n}, s.last_entry.data() + f, "last entry steps");
+  }
+}
+
+// A shard file as merge reads it.
+struct Shard {
+  std::string path, config;
+  std::int64_t index = 0, count = 0, first = 0, end = 0;
+  double seconds = 0.0;
+};
+
+[[noreturn]] void refuse(const std::string& path, const std::string& why) {
+  throw UsageError("invalid shard '" + path + "': " + why);
+}
+
+Shard open_shard(const std::string& path, h5::Handle& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) refuse(path, "no such file");
+  if (!std::filesystem::is_regular_file(path, ec) || H5Fis_hdf5(path.c_str()) <= 0)
+    refuse(path, "not an HDF5 file");
+  Shard s;
+  s.path = path;
+  try {
+    file = h5::open_file(path);
+    const std::string type = h5::read_attr_string(file, "filetype");
+    if (type != kShardType)
+      refuse(path,
+             "not a shard file (filetype '" + type + "'; shards come from ngdsim run --shard)");
+    const std::string version = h5::read_attr_string(file, "version");
+    if (version != kVersion) refuse(path, "written by ngdsim " + version + ", this is " + kVersion);
+    auto read_int = [&](const char* name) {
+      std::int64_t v = 0;
+      h5::Handle a(H5Aopen(file, name, H5P_DEFAULT), H5Aclose, std::string("attribute ") + name);
+      h5::check(H5Aread(a, H5T_NATIVE_INT64, &v), name);
+      return v;
+    };
+    s.index = read_int("shard_index");
+    s.count = read_int("shard_count");
+    s.first = read_int("first_trajectory");
+    s.end = read_int("end_trajectory");
+    h5::Handle a(H5Aopen(file, "wall_seconds", H5P_DEFAULT), H5Aclose, "attribute wall_seconds");
+    h5::check(H5Aread(a, H5T_NATIVE_DOUBLE, &s.seconds), "wall_seconds");
+    s.config = h5::read_string(h5::open_group(file, "parameters"), "config");
+  } catch (const UsageError&) {
+    throw;
+  } catch (const std::exception& e) {
+    refuse(path, std::string("not a complete shard file (") + e.what() + ")");
+  }
+  return s;
+}
+
+// The first line where two configurations differ, for the message.
+std::string first_difference(const std::string& a, const std::string& b) {
+  std::istringstream x(a), y(b);
+  std::string la, lb;
+  while (true) {
+    const bool ha = static_cast<bool>(std::getline(x, la)),
+               hb = static_cast<bool>(std::getline(y, lb));
+    if (!ha && !hb) return "";
+    if (!ha) la = "(nothing)";
+    if (!hb) lb = "(nothing)";
+    if (la != lb || !ha || !hb) return "'" + lb + "' where the first shard has '" + la + "'";
+  }
+}
+
+}  // namespace
+
+TrajectoryRange shard_range(const Config& c) {
+  if (c.shard_count <= 0) {
+    TrajectoryRange r;
+    r.end = c.trajectories;
+    r.end_leaf = leaves_of(c.trajectories);
+    return r;
+  }
+  return range_of(c.trajectories, c.shard_index, c.shard_count);
+}
+
+void run_shard(const Config& c, std::ostream& out, std::ostream& log) {
+  const Backend backend = choose_backend(c);
+  if (backend.name != "cpu")
+    throw UsageError("invalid backend '" + backend.name +
+                     "' for a shard: shards run on the CPU path for now (--backend cpu)");
+  check_host_memory(c, backend.name, cpu_threads(c));
+  const TrajectoryRange r = shard_range(c);
+  OutputFile file(c.out, c.force, kShardType);
+  const Plan plan = make_plan(c);
+  log << "ngdsim: " << one_line(c) << "\n";
+  log << "ngdsim: shard " << c.shard_index << "/" << c.shard_count << ": trajectories " << r.first
+      << " to " << r.end - 1 << " (" << r.end - r.first << "), backend cpu, precision "
+      << c.precision << "\n";
+  const auto t0 = std::chrono::steady_clock::now();
+  Statistics stats;
+  try {
+    Progress progress(log, (r.end - r.first) * c.steps, isatty(STDERR_FILENO) != 0);
+    stats = run_cpu(c, plan, progress.counter());
+  } catch (const Interrupted& stop) {
+    throw Interrupted(stop.signal,
+                      std::string(stop.what()) + ": the shard stopped; nothing was written");
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  write_shard(file.root(), c, plan, stats, r, secs);
+  file.commit();
+  out << "shard " << c.shard_index << "/" << c.shard_count << " written to " << c.out
+      << "; when all " << c.shard_count << " are done: ngdsim merge SHARD_FILES... --out FILE\n";
+}
+
+void merge_shards(const std::vector<std::string>& paths, const std::string& out_path, bool force,
+                  std::ostream& out) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  std::vector<h5::Handle> files(paths.size());
+  std::vector<Shard> shards;
+  for (std::size_t i = 0; i < paths.size(); ++i) shards.push_back(open_shard(paths[i], files[i]));
+  const Shard& first = shards[0];
+  std::map<std::int64_t, std::size_t> by_index;
+  for (std::size_t i = 0; i < shards.size(); ++i) {
+    const Shard& s = shards[i];
+    if (s.config != first.config)
+      refuse(s.path, "from another study than '" + first.path +
+                         "': " + first_difference(first.config, s.config));
+    if (s.count != first.count)
+      refuse(s.path, "shard " + std::to_string(s.index) + "/" + std::to_string(s.count) +
+                         " of a split into " + std::to_string(s.count) + ", '" + first.path +
+                         "' of a split into " + std::to_string(first.count));
+    const auto [it, fresh] = by_index.emplace(s.index, i);
+    if (!fresh)
+      refuse(s.path, "shard " + std::to_string(s.index) + "/" + std::to_string(s.count) +
+                         " given twice (also '" + shards[it->second].path + "')");
+  }
+  std::string missing;
+  for (std::int64_t i = 0; i < first.count; ++i)
+    if (!by_index.count(i)) missing += (missing.empty() ? "" : ", ") + std::to_string(i);
+  if (!missing.empty())
+    throw UsageError("invalid shards: " + missing + " of " + std::to_string(first.count) +
+                     " missing (shards 0 to " + std::to_string(first.count - 1) + " are needed)");
+
+  // The stored configuration has an empty out, which reads back as an error: that
+  // line is left out, and out set to the merged file.
+  std::istringstream lines(first.config);
+  std::string text, line;
+  while (std::getline(lines, line))
+    if (line.rfind("out = ", 0) != 0) text += line + "\n";
+  Config c;
+  load_toml_text(c, text, "shard '" + first.path + "'");
+  c.out = out_path;
+  c.force = force;
+  resolve(c);
+  const Plan plan = make_plan(c);
+  const int R = plan.records(), E = static_cast<int>(c.eps.size()), A = plan.attractors;
+  const int S = static_cast<int>(plan.sample_ids.size());
+  Statistics total;
+  total.allocate(R, E, A, S, c.dim);
+  const auto N = static_cast<std::size_t>(c.trajectories);
+  if (c.save_final) {
+    total.final_position.assign(N * c.dim, 0.0);
+    total.final_class.assign(N, 0);
+    total.final_attractor.assign(N, -1);
+    total.last_entry.assign(N, -1);
+  }
+  const std::size_t width = static_cast<std::size_t>(R) * kNumQuantities;
+  MomentTree tree(leaves_of(c.trajectories), width);
+  double seconds = 0.0;
+  for (const auto& [index, i] : by_index) {
+    const Shard& s = shards[i];
+    const TrajectoryRange r = range_of(c.trajectories, s.index, s.count);
+    if (r.first != s.first || r.end != s.end)
+      refuse(s.path, "its trajectory range does not match its shard number (a corrupt file)");
+    seconds += s.seconds;
+    try {
+      auto partial = h5::open_group(files[i], "partial");
+      Statistics part;
+      part.allocate(R, E, A, S, c.dim);
+      for (auto& [name, v] : counts_of(part))
+        h5::read_exact(partial, name, H5T_NATIVE_UINT64, v->data(), v->size());
+      total.add_counts(part);
+      h5::read_exact(partial, "sample", H5T_NATIVE_DOUBLE, part.sample.data(), part.sample.size());
+      for (int k = 0; k < S; ++k) {
+        const std::int64_t id = plan.sample_ids[k];
+        if (id < r.first || id >= r.end) continue;
+        for (int rec = 0; rec < R; ++rec)
+          for (int j = 0; j < c.dim; ++j) {
+            const std::size_t at = (std::size_t(rec) * S + k) * c.dim + j;
+            total.sample[at] = part.sample[at];
+          }
+      }
+      hsize_t dims[3] = {0, 0, 0};
+      {
+        h5::Handle ds(H5Dopen2(partial, "node_level", H5P_DEFAULT), H5Dclose, "node_level");
+        h5::Handle space(H5Dget_space(ds), H5Sclose, "node_level");
+        H5Sget_simple_extent_dims(space, dims, nullptr);
+      }
+      const std::size_t nodes = dims[0];
+      std::vector<std::int32_t> level(nodes);
+      std::vector<std::int64_t> idx(nodes);
+      std::vector<double> m(nodes * width * kMomentFields);
+      h5::read_exact(partial, "node_level", H5T_NATIVE_INT32, level.data(), nodes);
+      h5::read_exact(partial, "node_index", H5T_NATIVE_INT64, idx.data(), nodes);
+      h5::read_exact(partial, "node_moments", H5T_NATIVE_DOUBLE, m.data(), m.size());
+      for (std::size_t n = 0; n < nodes; ++n) {
+        std::vector<Moments> data(width);
+        for (std::size_t w = 0; w < width; ++w) {
+          const double* f = &m[(n * width + w) * kMomentFields];
+          data[w].count = f[0], data[w].mean = f[1], data[w].m2 = f[2], data[w].min = f[3],
+          data[w].max = f[4];
+        }
+        tree.insert(level[n], idx[n], std::move(data));
+      }
+      if (c.save_final) {
+        const auto n = static_cast<std::size_t>(r.end - r.first);
+        const auto f = static_cast<std::size_t>(r.first);
+        h5::read_exact(partial, "final_position", H5T_NATIVE_DOUBLE,
+                       total.final_position.data() + f * c.dim, n * c.dim);
+        h5::read_exact(partial, "final_class", H5T_NATIVE_INT8, total.final_class.data() + f, n);
+        h5::read_exact(partial, "final_attractor", H5T_NATIVE_INT32,
+                       total.final_attractor.data() + f, n);
+        h5::read_exact(partial, "last_entry", H5T_NATIVE_INT64, total.last_entry.data() + f, n);
+      }
+    } catch (const UsageError&) {
+      throw;
+    } catch (const std::exception& e) {
+      refuse(s.path, std::string("not a complete shard file (") + e.what() + ")");
+    }
+  }
+  if (!tree.complete())
+    throw UsageError("invalid shards: their moments do not cover the study (corrupt files)");
+  total.moments = tree.root();
+
+  OutputFile file(out_path, force, "ngdsim-run");
+  Estimates e = estimate(c, plan, total);
+  e.wall_seconds = seconds;
+  e.rate = static_cast<double>(c.trajectories) * static_cast<double>(c.steps) / seconds;
+  e.backend = "cpu";
+  e.device = "CPU, merged from " + std::to_string(first.count) + " shards";
+  if (c.save_final)
+    final_writer(file.root(), c.trajectories, c.dim)
+        ->write(0, c.trajectories, total.final_position.data(), total.final_class.data(),
+                total.final_attractor.data(), total.last_entry.data());
+  write_output(file.root(), c, plan, total, e);
+  file.commit();
+  print_summary(out, c, e, out_path);
+}
+
+}  // namespace ngdsim
