@@ -15,6 +15,7 @@
 #include "interrupt.hpp"
 #include "memory.hpp"
 #include "output.hpp"
+#include "partial_state.hpp"
 #include "plan.hpp"
 #include "progress.hpp"
 #include "registry.hpp"
@@ -26,7 +27,6 @@ namespace ngdsim {
 namespace {
 
 constexpr const char* kShardType = "ngdsim-shard";
-constexpr int kMomentFields = 5;  // count, mean, m2, min, max
 
 std::int64_t leaves_of(std::int64_t trajectories) {
   return (trajectories + kLeafSize - 1) / kLeafSize;
@@ -44,13 +44,6 @@ TrajectoryRange range_of(std::int64_t trajectories, std::int64_t index, std::int
   return r;
 }
 
-// The integer counts of Statistics, by name: written and read back alike.
-std::vector<std::pair<const char*, std::vector<std::uint64_t>*>> counts_of(Statistics& s) {
-  return {{"histogram", &s.histogram}, {"nonfinite", &s.nonfinite},   {"flat_count", &s.flat_count},
-          {"min_count", &s.min_count}, {"diverged", &s.diverged},     {"attractor", &s.attractor},
-          {"settled", &s.settled},     {"sign_draws", &s.sign_draws}, {"critical", &s.critical}};
-}
-
 void write_shard(hid_t root, const Config& c, const Plan& plan, Statistics& s,
                  const TrajectoryRange& r, double seconds) {
   h5::attr(root, "shard_index", c.shard_index);
@@ -65,38 +58,7 @@ void write_shard(hid_t root, const Config& c, const Plan& plan, Statistics& s,
   study.backend = "cpu";
   h5::write_string(params, "config", to_toml(study),
                    "the resolved configuration of the whole study (out and backend left out)");
-  auto partial = h5::group(root, "partial");
-  // Moments: the reduction tree's nodes over this shard's leaves.
-  const std::size_t width = static_cast<std::size_t>(plan.records()) * kNumQuantities;
-  std::vector<std::int32_t> level;
-  std::vector<std::int64_t> index;
-  std::vector<double> moments;
-  for (const auto& n : s.nodes) {
-    level.push_back(n.level);
-    index.push_back(n.index);
-    for (const Moments& m : n.data)
-      moments.insert(moments.end(), {m.count, m.mean, m.m2, m.min, m.max});
-  }
-  const auto nodes = static_cast<hsize_t>(s.nodes.size());
-  h5::write(partial, "node_level", {nodes}, level.data(), "level of each tree node (0: a leaf)");
-  h5::write(partial, "node_index", {nodes}, index.data(), "index of each node in its level");
-  h5::write(partial, "node_moments", {nodes, width, kMomentFields}, moments.data(),
-            "count, mean, m2, min, max per record and quantity");
-  for (auto& [name, v] : counts_of(s))
-    h5::write(partial, name, {static_cast<hsize_t>(v->size())}, v->data(),
-              "integer counts over this shard's trajectories");
-  h5::write(partial, "sample", {static_cast<hsize_t>(s.sample.size())}, s.sample.data(),
-            "sampled paths (rows of this shard's trajectories)");
-  if (c.save_final) {
-    const auto n = static_cast<hsize_t>(r.end - r.first);
-    const auto f = static_cast<std::size_t>(r.first);
-    const auto d = static_cast<hsize_t>(c.dim);
-    h5::write(partial, "final_position", {n, d}, s.final_position.data() + f * c.dim,
-              "final positions of this shard's trajectories");
-    h5::write(partial, "final_class", {n}, s.final_class.data() + f, "final classes");
-    h5::write(partial, "final_attractor", {n}, s.final_attractor.data() + f, "attractors");
-    h5::write(partial, "last_entry", {n}, s.last_entry.data() + f, "last entry steps");
-  }
+  write_partial(h5::group(root, "partial"), c, plan, s, r.first, r.end);
 }
 
 // A shard file as merge reads it.
@@ -263,54 +225,7 @@ void merge_shards(const std::vector<std::string>& paths, const std::string& out_
       refuse(s.path, "its trajectory range does not match its shard number (a corrupt file)");
     seconds += s.seconds;
     try {
-      auto partial = h5::open_group(files[i], "partial");
-      Statistics part;
-      part.allocate(R, E, A, S, c.dim);
-      for (auto& [name, v] : counts_of(part))
-        h5::read_exact(partial, name, H5T_NATIVE_UINT64, v->data(), v->size());
-      total.add_counts(part);
-      h5::read_exact(partial, "sample", H5T_NATIVE_DOUBLE, part.sample.data(), part.sample.size());
-      for (int k = 0; k < S; ++k) {
-        const std::int64_t id = plan.sample_ids[k];
-        if (id < r.first || id >= r.end) continue;
-        for (int rec = 0; rec < R; ++rec)
-          for (int j = 0; j < c.dim; ++j) {
-            const std::size_t at = (std::size_t(rec) * S + k) * c.dim + j;
-            total.sample[at] = part.sample[at];
-          }
-      }
-      hsize_t dims[3] = {0, 0, 0};
-      {
-        h5::Handle ds(H5Dopen2(partial, "node_level", H5P_DEFAULT), H5Dclose, "node_level");
-        h5::Handle space(H5Dget_space(ds), H5Sclose, "node_level");
-        H5Sget_simple_extent_dims(space, dims, nullptr);
-      }
-      const std::size_t nodes = dims[0];
-      std::vector<std::int32_t> level(nodes);
-      std::vector<std::int64_t> idx(nodes);
-      std::vector<double> m(nodes * width * kMomentFields);
-      h5::read_exact(partial, "node_level", H5T_NATIVE_INT32, level.data(), nodes);
-      h5::read_exact(partial, "node_index", H5T_NATIVE_INT64, idx.data(), nodes);
-      h5::read_exact(partial, "node_moments", H5T_NATIVE_DOUBLE, m.data(), m.size());
-      for (std::size_t n = 0; n < nodes; ++n) {
-        std::vector<Moments> data(width);
-        for (std::size_t w = 0; w < width; ++w) {
-          const double* f = &m[(n * width + w) * kMomentFields];
-          data[w].count = f[0], data[w].mean = f[1], data[w].m2 = f[2], data[w].min = f[3],
-          data[w].max = f[4];
-        }
-        tree.insert(level[n], idx[n], std::move(data));
-      }
-      if (c.save_final) {
-        const auto n = static_cast<std::size_t>(r.end - r.first);
-        const auto f = static_cast<std::size_t>(r.first);
-        h5::read_exact(partial, "final_position", H5T_NATIVE_DOUBLE,
-                       total.final_position.data() + f * c.dim, n * c.dim);
-        h5::read_exact(partial, "final_class", H5T_NATIVE_INT8, total.final_class.data() + f, n);
-        h5::read_exact(partial, "final_attractor", H5T_NATIVE_INT32,
-                       total.final_attractor.data() + f, n);
-        h5::read_exact(partial, "last_entry", H5T_NATIVE_INT64, total.last_entry.data() + f, n);
-      }
+      read_partial(h5::open_group(files[i], "partial"), c, plan, total, tree, r.first, r.end);
     } catch (const UsageError&) {
       throw;
     } catch (const std::exception& e) {
