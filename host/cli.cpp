@@ -1,5 +1,8 @@
 #include "cli.hpp"
 
+#include <cmath>
+#include <cstdlib>
+
 #include "output.hpp"
 #include "registry.hpp"
 
@@ -112,6 +115,16 @@ Config config_from(const CLI::App* cmd, RunFlags& f) {
   if (f.resume) c.resume = true;
   resolve(c);
   if (!f.shard.empty()) set_shard(c, f.shard);
+  if (!f.checkpoint.empty()) {
+    char* end = nullptr;
+    const double v = std::strtod(f.checkpoint.c_str(), &end);
+    if (end == f.checkpoint.c_str() || *end != '\0' || !(v >= 0.0) || !std::isfinite(v))
+      throw UsageError("invalid checkpoint '" + f.checkpoint +
+                       "': allowed seconds >= 0 between checkpoints (0: only on SIGINT/SIGTERM)");
+    c.checkpoint = v;
+  }
+  if (c.resume && c.shard_count > 0)
+    throw UsageError("invalid resume: a shard is rerun whole, not resumed (drop --resume)");
   return c;
 }
 
@@ -122,6 +135,12 @@ CommandLine::CommandLine() {
   app.set_version_flag("--version", std::string("ngdsim ") + kVersion);
   run_ = app.add_subcommand("run", "run one study");
   add_run_options(run_, run_flags);
+  run_->add_option("--checkpoint", run_flags.checkpoint,
+                   "seconds between saves of OUT.checkpoint on the CPU path (default 300; 0: only "
+                   "on SIGINT/SIGTERM)");
+  run_->add_flag("--resume", run_flags.resume,
+                 "continue an interrupted run from OUT.checkpoint (the settings must be the "
+                 "same; threads and tile may differ)");
   run_->add_option("--shard", run_flags.shard,
                    "I/M: run only the I-th (from 0) of M equal trajectory ranges and write a "
                    "shard file; `ngdsim merge` combines the M shards");

@@ -16,7 +16,7 @@ namespace ngdsim {
 struct RunFlags {
   std::map<std::string, std::string> values;
   std::vector<std::string> params, vary;
-  std::string config_file, shard;
+  std::string config_file, shard, checkpoint;
   bool force = false, save_final = false, resume = false;
 };
 

@@ -428,6 +428,20 @@ std::string to_toml(const Config& c) {
   return o.str();
 }
 
+std::string first_differing_line(const std::string& theirs, const std::string& ours,
+                                 const std::string& where) {
+  std::istringstream x(theirs), y(ours);
+  std::string a, b;
+  while (true) {
+    const bool ha = static_cast<bool>(std::getline(x, a)),
+               hb = static_cast<bool>(std::getline(y, b));
+    if (!ha && !hb) return "";
+    if (!ha || !hb || a != b)
+      return "'" + (hb ? b : std::string("(nothing)")) + "' where " + where + " has '" +
+             (ha ? a : std::string("(nothing)")) + "'";
+  }
+}
+
 std::string one_line(const Config& c) {
   std::ostringstream o;
   o << c.landscape;

@@ -45,7 +45,7 @@ struct Config {
   std::string precision = "double";
   std::string out = "ngdsim-out.h5";
   bool force = false;
-  bool resume = false;  // ngdsim sweep --resume (a command-line flag, never in TOML)
+  bool resume = false;  // run and sweep --resume (a command-line flag, never in TOML)
   bool save_final = false;
   std::int64_t sample_paths = 64;
   // CPU scheduling; they never change the statistics (tests check that).
@@ -57,6 +57,9 @@ struct Config {
   // ngdsim run --shard I/M: the I-th (from 0) of M tree-aligned trajectory ranges, written
   // as a shard file for `ngdsim merge` (a command-line flag, never in TOML). 0: no shards.
   std::int64_t shard_index = 0, shard_count = 0;
+  // ngdsim run --checkpoint SECONDS: how often the CPU path saves OUT.checkpoint (0:
+  // only on SIGINT/SIGTERM); --resume continues from it. Flags, never in TOML.
+  double checkpoint = 300.0;
   // ngdsim sweep: one or two settings and their values (a grid when two).
   std::vector<std::pair<std::string, std::vector<std::string>>> vary;
 
@@ -75,6 +78,10 @@ void load_toml_text(Config& c, const std::string& text, const std::string& origi
 void resolve(Config& c);
 // The full resolved configuration as TOML text (stored in every output file).
 std::string to_toml(const Config& c);
+// The first line where two configuration texts differ, as "'OURS' where WHERE has
+// 'THEIRS'" (a missing line reads "(nothing)"); "" when they are the same.
+std::string first_differing_line(const std::string& theirs, const std::string& ours,
+                                 const std::string& where);
 // One line: landscape, optimizer, schedule, N, K.
 std::string one_line(const Config& c);
 

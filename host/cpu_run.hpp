@@ -4,6 +4,8 @@
 
 #include <omp.h>
 
+#include <chrono>
+
 #include "cpu_backend.hpp"
 #include "cpu_tile.hpp"
 #include "dispatch.hpp"
@@ -13,45 +15,70 @@
 namespace ngdsim {
 
 template <class T>
-Statistics run_cpu_typed(const Config& c, const Plan& plan, std::atomic<std::int64_t>& progress) {
+Statistics run_cpu_typed(const Config& c, const Plan& plan, std::atomic<std::int64_t>& progress,
+                         CpuCheckpoint* checkpoint) {
   const int R = plan.records(), E = static_cast<int>(c.eps.size()), A = plan.attractors;
-  const int S = static_cast<int>(plan.sample_ids.size());
-  Statistics total;
-  total.allocate(R, E, A, S, c.dim);
-  if (c.save_final) {
-    const auto N = static_cast<std::size_t>(c.trajectories);
-    total.final_position.assign(N * c.dim, 0.0);
-    total.final_class.assign(N, 0);
-    total.final_attractor.assign(N, -1);
-    total.last_entry.assign(N, -1);
-  }
+  using Clock = std::chrono::steady_clock;
   const std::int64_t leaves = (c.trajectories + kLeafSize - 1) / kLeafSize;
   MomentTree tree(leaves, static_cast<std::size_t>(R) * kNumQuantities);
   // All trajectories, or a shard's tree-aligned range of them.
   const TrajectoryRange range = shard_range(c);
   const std::int64_t tiles = (range.end - range.first + c.tile - 1) / c.tile;
   const int threads = cpu_threads(c);
+  auto tile_size = [&](std::int64_t t) {
+    return std::min<std::int64_t>(c.tile, range.end - (range.first + t * c.tile));
+  };
 
-  dispatch<T>(c, [&](const auto& land, auto opt) {
-    using L = std::decay_t<decltype(land)>;
-    using O = decltype(opt);
+  Statistics total;
+  std::vector<unsigned char> done(static_cast<std::size_t>(tiles), 0);
+  if (checkpoint && checkpoint->resumed) {
+    total = std::move(checkpoint->start);
+    for (auto& n : total.nodes) tree.insert(n.level, n.index, std::move(n.data));
+    total.nodes.clear();
+    done = checkpoint->done;
+    for (std::int64_t t = 0; t < tiles; ++t)
+      if (done[t]) progress += tile_size(t) * c.steps;
+  } else {
+    total = empty_totals(c, plan);
+  }
+
+  auto last_save = Clock::now();
+  for (;;) {
+    const bool timed = checkpoint && checkpoint->interval > 0.0;
+    const auto deadline = timed
+                              ? last_save + std::chrono::duration_cast<Clock::duration>(
+                                                std::chrono::duration<double>(checkpoint->interval))
+                              : Clock::time_point::max();
+    dispatch<T>(c, [&](const auto& land, auto opt) {
+      using L = std::decay_t<decltype(land)>;
+      using O = decltype(opt);
 #pragma omp parallel num_threads(threads)
-    {
-      Statistics counts;
-      counts.allocate(R, E, A, 0, c.dim);
-      CpuTile<L, O, T> tile(land, opt, c, plan);
+      {
+        Statistics counts;
+        counts.allocate(R, E, A, 0, c.dim);
+        CpuTile<L, O, T> tile(land, opt, c, plan);
+        // An OpenMP loop cannot break: the tiles past a stop or the save time are skipped,
+        // left for the next wave.
 #pragma omp for schedule(dynamic, 1)
-      for (std::int64_t t = 0; t < tiles; ++t) {
-        if (stop_requested()) continue;  // an OpenMP loop cannot break: the rest are skipped
-        const std::int64_t first = range.first + t * c.tile;
-        const int n = static_cast<int>(std::min<std::int64_t>(c.tile, range.end - first));
-        tile.run(first, n, counts, tree, total, progress);
-      }
+        for (std::int64_t t = 0; t < tiles; ++t) {
+          if (done[t] || stop_requested() || (timed && Clock::now() >= deadline)) continue;
+          tile.run(range.first + t * c.tile, static_cast<int>(tile_size(t)), counts, tree, total,
+                   progress);
+          done[t] = 1;
+        }
 #pragma omp critical(ngdsim_counts)
-      total.add_counts(counts);
+        total.add_counts(counts);
+      }
+    });
+    if (std::find(done.begin(), done.end(), 0) == done.end()) break;
+    if (checkpoint && checkpoint->save) {
+      total.nodes = tree.nodes();
+      checkpoint->save(total, done);
+      total.nodes.clear();
+      last_save = Clock::now();
     }
-  });
-  throw_if_stopped();
+    throw_if_stopped();
+  }
   if (c.shard_count > 0)
     total.nodes = tree.nodes();
   else

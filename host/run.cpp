@@ -10,6 +10,7 @@
 #include <iostream>
 #include <memory>
 
+#include "checkpoint.hpp"
 #include "cpu_backend.hpp"
 #include "device_backend.hpp"
 #include "estimates.hpp"
@@ -140,7 +141,8 @@ void OutputFile::commit_as(const std::string& other) {
   temp_->commit(other, true);
 }
 
-Estimates run_point(const Config& c, const Backend& backend, hid_t root, std::ostream& log) {
+Estimates run_point(const Config& c, const Backend& backend, hid_t root, std::ostream& log,
+                    CpuCheckpoint* checkpoint) {
   std::unique_ptr<FinalSink> sink;
   if (c.save_final) sink = final_writer(root, c.trajectories, c.dim);
   const Plan plan = make_plan(c);
@@ -157,7 +159,7 @@ Estimates run_point(const Config& c, const Backend& backend, hid_t root, std::os
     } else if (backend.name == "emulated") {
       stats = emulated::run(c, plan, progress.counter(), sink.get());
     } else {
-      stats = run_cpu(c, plan, progress.counter());
+      stats = run_cpu(c, plan, progress.counter(), checkpoint);
       if (sink)
         sink->write(0, c.trajectories, stats.final_position.data(), stats.final_class.data(),
                     stats.final_attractor.data(), stats.last_entry.data());
@@ -178,19 +180,52 @@ Estimates run_point(const Config& c, const Backend& backend, hid_t root, std::os
   return e;
 }
 
-void run_study(const Config& c, std::ostream& out, std::ostream& log) {
-  if (c.shard_count > 0) return run_shard(c, out, log);
+void run_study(const Config& given, std::ostream& out, std::ostream& log) {
+  if (given.shard_count > 0) return run_shard(given, out, log);
+  Config c = given;
   const Backend backend = choose_backend(c);
   check_host_memory(c, backend.name, cpu_threads(c));
+  // Checkpoints on the CPU path: OUT.checkpoint, saved between waves of tiles.
+  std::unique_ptr<CpuCheckpoint> cp;
+  std::int64_t saved = 0;  // trajectories in the last checkpoint
+  const Plan plan = make_plan(c);
+  if (backend.name == "cpu") {
+    cp = std::make_unique<CpuCheckpoint>();
+    cp->interval = c.checkpoint;
+    if (c.resume) {
+      load_checkpoint(c, plan, *cp);
+      std::int64_t tiles_done = 0;
+      for (unsigned char d : cp->done) tiles_done += d;
+      log << "ngdsim: resuming from " << checkpoint_path(c.out) << " (" << tiles_done << " of "
+          << cp->done.size() << " tiles done)\n";
+    }
+    cp->save = [&](const Statistics& total, const std::vector<unsigned char>& done) {
+      save_checkpoint(c, plan, total, done);
+      saved = 0;
+      for (std::size_t t = 0; t < done.size(); ++t)
+        if (done[t])
+          saved += std::min<std::int64_t>(c.tile, c.trajectories - std::int64_t(t) * c.tile);
+    };
+  } else if (c.resume) {
+    throw UsageError("invalid resume: checkpoints are kept on the CPU path only (--backend cpu)");
+  }
   OutputFile file(c.out, c.force, "ngdsim-run");
   Estimates e;
   try {
-    e = run_point(c, backend, file.root(), log);
+    e = run_point(c, backend, file.root(), log, cp.get());
   } catch (const Interrupted& stop) {
+    std::error_code ec;
+    if (cp && fs::exists(checkpoint_path(c.out), ec))
+      throw Interrupted(stop.signal, std::string(stop.what()) + ": " + std::to_string(saved) +
+                                         " of " + std::to_string(c.trajectories) +
+                                         " trajectories done, saved in " + checkpoint_path(c.out) +
+                                         "; resume with: " + command_line() +
+                                         (c.resume ? "" : " --resume"));
     throw Interrupted(stop.signal,
                       std::string(stop.what()) + ": the run stopped; nothing was written");
   }
   file.commit();
+  if (cp) std::remove(checkpoint_path(c.out).c_str());
   print_summary(out, c, e, c.out);
 }
 

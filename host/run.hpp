@@ -48,8 +48,11 @@ class OutputFile {
   h5::Handle file_;
 };
 
-// Runs one configuration on `backend` and writes docs/output.md under `root`.
-Estimates run_point(const Config& c, const Backend& backend, hid_t root, std::ostream& log);
+struct CpuCheckpoint;
+// Runs one configuration on `backend` and writes docs/output.md under `root`; on the CPU
+// path with checkpoints when `checkpoint` is given.
+Estimates run_point(const Config& c, const Backend& backend, hid_t root, std::ostream& log,
+                    CpuCheckpoint* checkpoint = nullptr);
 
 // Runs a resolved configuration end to end: checks the output path, runs the
 // backend, writes the file under a temporary name and renames it, prints the summary.

@@ -108,20 +108,6 @@ Shard open_shard(const std::string& path, h5::Handle& file) {
   return s;
 }
 
-// The first line where two configurations differ, for the message.
-std::string first_difference(const std::string& a, const std::string& b) {
-  std::istringstream x(a), y(b);
-  std::string la, lb;
-  while (true) {
-    const bool ha = static_cast<bool>(std::getline(x, la)),
-               hb = static_cast<bool>(std::getline(y, lb));
-    if (!ha && !hb) return "";
-    if (!ha) la = "(nothing)";
-    if (!hb) lb = "(nothing)";
-    if (la != lb || !ha || !hb) return "'" + lb + "' where the first shard has '" + la + "'";
-  }
-}
-
 }  // namespace
 
 TrajectoryRange shard_range(const Config& c) {
@@ -175,7 +161,7 @@ void merge_shards(const std::vector<std::string>& paths, const std::string& out_
     const Shard& s = shards[i];
     if (s.config != first.config)
       refuse(s.path, "from another study than '" + first.path +
-                         "': " + first_difference(first.config, s.config));
+                         "': " + first_differing_line(first.config, s.config, "the first shard"));
     if (s.count != first.count)
       refuse(s.path, "shard " + std::to_string(s.index) + "/" + std::to_string(s.count) +
                          " of a split into " + std::to_string(s.count) + ", '" + first.path +

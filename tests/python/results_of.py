@@ -1,0 +1,20 @@
+"""What two ngdsim output files must share when they hold the same study: every dataset
+but the configuration text (which names the output file), and the summary attributes but
+those that describe how the run went (time, rate, device)."""
+import h5py
+import numpy as np
+
+HOW = {"wall_seconds", "trajectory_steps_per_second", "device", "backend"}
+
+
+def results_of(path):
+    """{dataset path or "summary.ATTR": raw bytes} of an ngdsim output file."""
+    out = {}
+    with h5py.File(path, "r") as f:
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset) and name != "parameters/config":
+                out[name] = np.asarray(obj[()]).tobytes()
+        f.visititems(visit)
+        out.update({"summary." + k: np.asarray(v).tobytes() for k, v in f["summary"].attrs.items()
+                    if k not in HOW})
+    return out
