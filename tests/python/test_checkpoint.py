@@ -14,7 +14,10 @@ from results_of import results_of
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 EXE = os.path.abspath(os.environ.get("NGDSIM_EXE", os.path.join(ROOT, "build", "ngdsim")))
 
-STUDY = ["--backend", "cpu", "--trajectories", "200000", "--steps", "2000", "--save-final",
+# Under the sanitizers (NGDSIM_TEST_SCALE=sanitize, ten times slower) a tenth of the
+# trajectories, so that a run still lasts long enough to be stopped in the middle.
+N = 20000 if os.environ.get("NGDSIM_TEST_SCALE") == "sanitize" else 200000
+STUDY = ["--backend", "cpu", "--trajectories", str(N), "--steps", "2000", "--save-final",
          "--threads", "1", "--tile", "1024"]
 
 @pytest.fixture(scope="module")
@@ -86,7 +89,7 @@ def stopped(tmp_path_factory):
 
 @pytest.mark.parametrize("change,named", [
     (["--alpha0", "0.5"], "alpha0 = 0.5"), (["--seed", "3"], "seed = 3"),
-    (["--eps", "0.2"], "0.2"), (["--trajectories", "100000"], "trajectories = 100000"),
+    (["--eps", "0.2"], "0.2"), (["--trajectories", str(N // 2)], f"trajectories = {N // 2}"),
     (["--steps", "1000"], "steps = 1000"), (["--param", "n=3"], "n = '3'")])
 def test_a_resume_with_other_settings_is_refused(stopped, change, named):
     r = subprocess.run([EXE, "run", *STUDY, "--out", "c.h5", "--resume", *change], cwd=stopped,
