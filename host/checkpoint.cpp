@@ -18,19 +18,6 @@ namespace {
 
 constexpr const char* kCheckpointType = "ngdsim-checkpoint";
 
-// The configuration as compared on resume: without out (the checkpoint is found by it)
-// and the scheduling settings, which never change results.
-std::string study_text(const Config& c) {
-  Config study = c;
-  study.out = "";
-  study.backend = "cpu";
-  std::istringstream lines(to_toml(study));
-  std::string text, line;
-  while (std::getline(lines, line))
-    if (line.rfind("out = ", 0) != 0) text += line + "\n";
-  return text;
-}
-
 }  // namespace
 
 std::string checkpoint_path(const std::string& out) { return out + ".checkpoint"; }

@@ -1,5 +1,6 @@
 #include "partial_state.hpp"
 
+#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -22,6 +23,16 @@ auto counts_of(S& s) {
 }
 
 }  // namespace
+
+std::string study_text(const Config& c) {
+  Config study = c;
+  study.backend = "cpu";
+  std::istringstream lines(to_toml(study));
+  std::string text, line;
+  while (std::getline(lines, line))
+    if (line.rfind("out = ", 0) != 0) text += line + "\n";
+  return text;
+}
 
 void write_partial(hid_t partial, const Config& c, const Plan& plan, const Statistics& s,
                    std::int64_t first, std::int64_t end) {

@@ -5,6 +5,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <string>
 
 #include "config.hpp"
 #include "moment_tree.hpp"
@@ -12,6 +13,11 @@
 #include "statistics.hpp"
 
 namespace ngdsim {
+
+// The study's configuration as a partial state stores and compares it: TOML without
+// `out` (the files are found by it) and with backend 'cpu' (what ran; the backend never
+// changes results), so shards and checkpoints of one study have the same text.
+std::string study_text(const Config& c);
 
 // Under `group`: s.nodes (the reduction tree's nodes so far), the integer counts, the
 // sampled paths and, with save_final, the /final rows of trajectories [first, end).

@@ -52,12 +52,8 @@ void write_shard(hid_t root, const Config& c, const Plan& plan, Statistics& s,
   h5::attr(root, "end_trajectory", r.end);
   h5::attr(root, "wall_seconds", seconds);
   auto params = h5::group(root, "parameters");
-  // Without the settings that never change results and may differ between shards.
-  Config study = c;
-  study.out = "";
-  study.backend = "cpu";
-  h5::write_string(params, "config", to_toml(study),
-                   "the resolved configuration of the whole study (out and backend left out)");
+  h5::write_string(params, "config", study_text(c),
+                   "the resolved configuration of the whole study (out left out)");
   write_partial(h5::group(root, "partial"), c, plan, s, r.first, r.end);
 }
 
@@ -178,31 +174,15 @@ void merge_shards(const std::vector<std::string>& paths, const std::string& out_
     throw UsageError("invalid shards: " + missing + " of " + std::to_string(first.count) +
                      " missing (shards 0 to " + std::to_string(first.count - 1) + " are needed)");
 
-  // The stored configuration has an empty out, which reads back as an error: that
-  // line is left out, and out set to the merged file.
-  std::istringstream lines(first.config);
-  std::string text, line;
-  while (std::getline(lines, line))
-    if (line.rfind("out = ", 0) != 0) text += line + "\n";
   Config c;
-  load_toml_text(c, text, "shard '" + first.path + "'");
+  load_toml_text(c, first.config, "shard '" + first.path + "'");
   c.out = out_path;
   c.force = force;
   resolve(c);
   const Plan plan = make_plan(c);
-  const int R = plan.records(), E = static_cast<int>(c.eps.size()), A = plan.attractors;
-  const int S = static_cast<int>(plan.sample_ids.size());
-  Statistics total;
-  total.allocate(R, E, A, S, c.dim);
-  const auto N = static_cast<std::size_t>(c.trajectories);
-  if (c.save_final) {
-    total.final_position.assign(N * c.dim, 0.0);
-    total.final_class.assign(N, 0);
-    total.final_attractor.assign(N, -1);
-    total.last_entry.assign(N, -1);
-  }
-  const std::size_t width = static_cast<std::size_t>(R) * kNumQuantities;
-  MomentTree tree(leaves_of(c.trajectories), width);
+  Statistics total = empty_totals(c, plan);
+  MomentTree tree(leaves_of(c.trajectories),
+                  static_cast<std::size_t>(plan.records()) * kNumQuantities);
   double seconds = 0.0;
   for (const auto& [index, i] : by_index) {
     const Shard& s = shards[i];
