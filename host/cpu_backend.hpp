@@ -32,11 +32,6 @@ Statistics run_cpu(const Config& c, const Plan& plan, std::atomic<std::int64_t>&
 // Threads the CPU path uses for this configuration.
 int cpu_threads(const Config& c);
 
-// Per precision, in their own translation units so they compile in parallel.
-Statistics run_cpu_double(const Config& c, const Plan& plan, std::atomic<std::int64_t>& progress,
-                          CpuCheckpoint* checkpoint);
-Statistics run_cpu_float(const Config& c, const Plan& plan, std::atomic<std::int64_t>& progress,
-                         CpuCheckpoint* checkpoint);
 // The totals of a run before its first tile: counts zero, /final rows as if never written.
 Statistics empty_totals(const Config& c, const Plan& plan);
 

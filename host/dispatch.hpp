@@ -34,18 +34,36 @@ void dispatch_product(const Config& c, int n, int q, F&& f) {
   }
 }
 
+// The landscape families, separately, so that a backend can spread them over
+// translation units.
 template <class T, class F>
-void dispatch(const Config& c, F&& f) {
+void dispatch_product_family(const Config& c, F&& f) {
+  dispatch_product<T, 2>(c, param_int(c, "n"), param_int(c, "q"), f);
+}
+
+template <class T, class F>
+void dispatch_bilinear_family(const Config& c, F&& f) {
+  dispatch_bilinear<T, 1>(c, param_int(c, "m"), param_int(c, "q"), f);
+}
+
+// parabola, cubic, cross and quadric.
+template <class T, class F>
+void dispatch_other_family(const Config& c, F&& f) {
   const int q = param_int(c, "q");
-  if (c.landscape == "product") return dispatch_product<T, 2>(c, param_int(c, "n"), q, f);
   if (c.landscape == "parabola") return dispatch_optimizer<T>(c, Parabola<T>{q}, f);
   if (c.landscape == "cubic") return dispatch_optimizer<T>(c, Cubic<T>{q}, f);
   if (c.landscape == "cross") return dispatch_optimizer<T>(c, Cross<T>{q}, f);
   if (c.landscape == "quadric")
     return dispatch_optimizer<T>(c, Quadric<T>::make(q, param_double(c, "a"), param_double(c, "b")),
                                  f);
-  if (c.landscape == "bilinear") return dispatch_bilinear<T, 1>(c, param_int(c, "m"), q, f);
   find_landscape(c.landscape);  // throws the UsageError
+}
+
+template <class T, class F>
+void dispatch(const Config& c, F&& f) {
+  if (c.landscape == "product") return dispatch_product_family<T>(c, f);
+  if (c.landscape == "bilinear") return dispatch_bilinear_family<T>(c, f);
+  dispatch_other_family<T>(c, f);
 }
 
 }  // namespace ngdsim

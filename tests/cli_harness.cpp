@@ -16,9 +16,9 @@ namespace ngdsim::test {
 
 namespace fs = std::filesystem;
 
-long long scaled(long long n) {
+long long scaled(long long n, long long divisor) {
   const char* scale = std::getenv("NGDSIM_TEST_SCALE");
-  return scale && std::string(scale) == "sanitize" ? n / 10 : n;
+  return scale && std::string(scale) == "sanitize" ? n / divisor : n;
 }
 
 std::string slurp(const std::string& path) {

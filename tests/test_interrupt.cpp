@@ -16,7 +16,7 @@ namespace ngdsim::test {
 namespace {
 
 const std::string kLongRun =
-    "run --trajectories " + std::to_string(scaled(300000)) + " --steps 3000 --seed 1 ";
+    "run --trajectories " + std::to_string(scaled(300000, 100)) + " --steps 3000 --seed 1 ";
 
 TEST(Claim, ASecondRunCannotWriteTheSameOutput) {
   const std::string dir = fresh_dir("claim");
