@@ -10,6 +10,7 @@
 #include "h5_util.hpp"
 #include "output.hpp"
 #include "partial_state.hpp"
+#include "provenance.hpp"
 #include "registry.hpp"
 
 namespace ngdsim {
@@ -22,20 +23,23 @@ constexpr const char* kCheckpointType = "ngdsim-checkpoint";
 
 std::string checkpoint_path(const std::string& out) { return out + ".checkpoint"; }
 
-void save_checkpoint(const Config& c, const Plan& plan, const Statistics& total,
-                     const std::vector<unsigned char>& done) {
+void save_checkpoint(const Config& c, const std::string& backend, const Plan& plan,
+                     const Statistics& total, const LeafRanges& done, const FinalSource* rows,
+                     const RunCheckpoint& cp) {
   const std::string path = checkpoint_path(c.out);
   const std::string temp = path + ".tmp-" + std::to_string(getpid());
   {
     h5::Handle file = h5::create_file(temp);
     h5::attr(file, "filetype", std::string(kCheckpointType));
     h5::attr(file, "version", std::string(kVersion));
-    h5::attr(file, "tile", c.tile);
-    h5::write_string(h5::group(file, "parameters"), "config", study_text(c),
+    // The parts so far, this one included, and when the first started.
+    h5::attr(file, "parts", cp.parts + 1);
+    h5::attr(file, "first_started_utc", cp.parts > 0 ? cp.first_started_utc : start_utc());
+    write_provenance(
+        file, {backend, "", cp.parts > 0 ? cp.first_started_utc : start_utc(), cp.parts + 1});
+    h5::write_string(h5::group(file, "parameters"), "config", study_text(c, backend),
                      "the study's configuration (out and scheduling left out)");
-    h5::write(file, "done", {static_cast<hsize_t>(done.size())},
-              reinterpret_cast<const std::int8_t*>(done.data()), "1 for each tile done");
-    write_partial(h5::group(file, "partial"), c, plan, total, 0, c.trajectories);
+    write_partial(h5::group(file, "partial"), c, plan, total, done, rows);
     file.close("checkpoint " + temp);
   }
   if (std::rename(temp.c_str(), path.c_str()) != 0) {
@@ -44,7 +48,8 @@ void save_checkpoint(const Config& c, const Plan& plan, const Statistics& total,
   }
 }
 
-void load_checkpoint(Config& c, const Plan& plan, CpuCheckpoint& cp) {
+void load_checkpoint(const Config& c, const std::string& backend, const Plan& plan,
+                     RunCheckpoint& cp) {
   const std::string path = checkpoint_path(c.out);
   std::error_code ec;
   auto refuse = [&](const std::string& why) { throw UsageError("invalid resume: " + why); };
@@ -61,24 +66,22 @@ void load_checkpoint(Config& c, const Plan& plan, CpuCheckpoint& cp) {
     if (version != kVersion)
       refuse(path + " was written by ngdsim " + version + ", this is " + kVersion);
     const std::string saved = h5::read_string(h5::open_group(file, "parameters"), "config");
-    const std::string now = study_text(c);
+    const std::string now = study_text(c, backend);
     if (saved != now)
       refuse("the settings differ from the checkpoint's: " +
              first_differing_line(saved, now, "the checkpoint"));
-    std::int64_t tile = 0;
-    {
-      h5::Handle a(H5Aopen(file, "tile", H5P_DEFAULT), H5Aclose, "attribute tile");
-      h5::check(H5Aread(a, H5T_NATIVE_INT64, &tile), "tile");
-    }
-    c.tile = tile;
-    const std::int64_t tiles = (c.trajectories + tile - 1) / tile;
-    cp.done.assign(static_cast<std::size_t>(tiles), 0);
-    h5::read_exact(file, "done", H5T_NATIVE_INT8, cp.done.data(), cp.done.size());
-    cp.start = empty_totals(c, plan);
+    cp.start.allocate(plan.records(), static_cast<int>(c.eps.size()), plan.attractors,
+                      static_cast<int>(plan.sample_ids.size()), c.dim);
     MomentTree tree((c.trajectories + kLeafSize - 1) / kLeafSize,
                     static_cast<std::size_t>(plan.records()) * kNumQuantities);
-    read_partial(h5::open_group(file, "partial"), c, plan, cp.start, tree, 0, c.trajectories);
+    cp.done = read_partial(h5::open_group(file, "partial"), c, plan, cp.start, tree, nullptr);
     cp.start.nodes = tree.nodes();
+    cp.copy_rows = [path, c, done = cp.done](FinalSink& rows) {
+      h5::Handle again = h5::open_file(path);
+      read_partial_rows(h5::open_group(again, "partial"), c, done, rows);
+    };
+    cp.parts = h5::read_attr_int64(file, "parts");
+    cp.first_started_utc = h5::read_attr_string(file, "first_started_utc");
     cp.resumed = true;
   } catch (const UsageError&) {
     throw;

@@ -1,4 +1,4 @@
-// Checkpoints of `ngdsim run` on the CPU path: OUT.checkpoint, rewritten atomically every
+// Checkpoints of `ngdsim run` on every backend: OUT.checkpoint, rewritten atomically every
 // --checkpoint seconds and on SIGINT/SIGTERM, holds the partial state (docs/output.md,
 // "Checkpoints"); `ngdsim run ... --resume` continues from it to the very statistics of
 // an uninterrupted run.
@@ -6,7 +6,8 @@
 
 #include <string>
 
-#include "cpu_backend.hpp"
+#include "plan.hpp"
+#include "run_checkpoint.hpp"
 
 namespace ngdsim {
 
@@ -14,13 +15,16 @@ std::string checkpoint_path(const std::string& out);
 
 // Writes the state to checkpoint_path(c.out) under a temporary name, then renames it:
 // a killed writer leaves the previous checkpoint whole.
-void save_checkpoint(const Config& c, const Plan& plan, const Statistics& total,
-                     const std::vector<unsigned char>& done);
+// `cp` gives the provenance of earlier parts (first start, parts).
+void save_checkpoint(const Config& c, const std::string& backend, const Plan& plan,
+                     const Statistics& total, const LeafRanges& done, const FinalSource* rows,
+                     const RunCheckpoint& cp);
 
-// The saved state of c's study into `cp` (resumed). UsageError when there is none, when
-// it is not a checkpoint of this program, or when any setting that changes results
-// differs (named). A different tile size is taken from the checkpoint (it never changes
-// results): `c.tile` is set to it.
-void load_checkpoint(Config& c, const Plan& plan, CpuCheckpoint& cp);
+// The saved state of c's study into `cp` (resumed; its copy_rows reads the file again).
+// UsageError when there is none, when it is not a checkpoint of this program, or when
+// any setting that changes results differs (named). Threads, tile, chunk and (with
+// strict floating point) the backend may differ: they never change results.
+void load_checkpoint(const Config& c, const std::string& backend, const Plan& plan,
+                     RunCheckpoint& cp);
 
 }  // namespace ngdsim

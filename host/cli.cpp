@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "output.hpp"
+#include "provenance.hpp"
 #include "registry.hpp"
 
 namespace ngdsim {
@@ -132,15 +133,15 @@ Config config_from(const CLI::App* cmd, RunFlags& f) {
 
 CommandLine::CommandLine() {
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("ngdsim ") + kVersion);
+  app.set_version_flag("--version", version_line());
   run_ = app.add_subcommand("run", "run one study");
   add_run_options(run_, run_flags);
   run_->add_option("--checkpoint", run_flags.checkpoint,
-                   "seconds between saves of OUT.checkpoint on the CPU path (default 300; 0: only "
-                   "on SIGINT/SIGTERM)");
+                   "seconds between saves of OUT.checkpoint (default 300; 0: only on "
+                   "SIGINT/SIGTERM)");
   run_->add_flag("--resume", run_flags.resume,
                  "continue an interrupted run from OUT.checkpoint (the settings must be the "
-                 "same; threads and tile may differ)");
+                 "same; threads, tile, chunk and backend may differ)");
   run_->add_option("--shard", run_flags.shard,
                    "I/M: run only the I-th (from 0) of M equal trajectory ranges and write a "
                    "shard file; `ngdsim merge` combines the M shards");

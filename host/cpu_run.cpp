@@ -8,6 +8,7 @@
 #include "cpu_wave.hpp"
 #include "interrupt.hpp"
 #include "registry.hpp"
+#include "shard.hpp"
 #include "statistics.hpp"
 
 namespace ngdsim {
@@ -25,28 +26,48 @@ void run_cpu_wave(const CpuWave& w) {
   f ? run_cpu_wave_other_float(w) : run_cpu_wave_other_double(w);
 }
 
+namespace {
+
+// The leaves to do, cut at multiples of the tile from the range's start.
+LeafRanges tiles_of(const LeafRanges& todo, std::int64_t origin, std::int64_t tile_leaves) {
+  LeafRanges tiles;
+  for (const LeafRange& r : todo)
+    for (std::int64_t at = r.first; at < r.end;) {
+      const std::int64_t next = origin + ((at - origin) / tile_leaves + 1) * tile_leaves;
+      tiles.push_back({at, std::min(next, r.end)});
+      at = tiles.back().end;
+    }
+  return tiles;
+}
+
+}  // namespace
+
 Statistics run_cpu(const Config& c, const Plan& plan, std::atomic<std::int64_t>& progress,
-                   CpuCheckpoint* checkpoint) {
+                   RunCheckpoint* checkpoint) {
   using Clock = std::chrono::steady_clock;
   const std::int64_t leaves = (c.trajectories + kLeafSize - 1) / kLeafSize;
   MomentTree tree(leaves, static_cast<std::size_t>(plan.records()) * kNumQuantities);
   const TrajectoryRange range = shard_range(c);
-  const std::int64_t tiles = (range.end - range.first + c.tile - 1) / c.tile;
 
-  Statistics total;
-  std::vector<unsigned char> done(static_cast<std::size_t>(tiles), 0);
-  CpuWave wave{c,    plan, range, tiles,   cpu_threads(c), false, Clock::time_point::max(),
-               done, tree, total, progress};
+  Statistics total = empty_totals(c, plan);
+  LeafRanges done_before;
   if (checkpoint && checkpoint->resumed) {
-    total = std::move(checkpoint->start);
-    for (auto& n : total.nodes) tree.insert(n.level, n.index, std::move(n.data));
-    total.nodes.clear();
-    done = checkpoint->done;
-    for (std::int64_t t = 0; t < tiles; ++t)
-      if (done[t]) progress += wave.tile_size(t) * c.steps;
-  } else {
-    total = empty_totals(c, plan);
+    total.add_counts(checkpoint->start);
+    total.sample = std::move(checkpoint->start.sample);
+    for (auto& n : checkpoint->start.nodes) tree.insert(n.level, n.index, std::move(n.data));
+    done_before = checkpoint->done;
+    if (c.save_final) {
+      FinalArrays rows(c.dim, total.final_position, total.final_class, total.final_attractor,
+                       total.last_entry);
+      checkpoint->copy_rows(rows);
+    }
+    progress += trajectories_in(done_before, c.trajectories) * c.steps;
   }
+  const LeafRanges tiles = tiles_of(subtract({range.first_leaf, range.end_leaf}, done_before),
+                                    range.first_leaf, c.tile / kLeafSize);
+  std::vector<unsigned char> done(tiles.size(), 0);
+  CpuWave wave{c,    plan, tiles, cpu_threads(c), false, Clock::time_point::max(),
+               done, tree, total, progress};
 
   auto last_save = Clock::now();
   for (;;) {
@@ -58,8 +79,13 @@ Statistics run_cpu(const Config& c, const Plan& plan, std::atomic<std::int64_t>&
     run_cpu_wave(wave);
     if (std::find(done.begin(), done.end(), 0) == done.end()) break;
     if (checkpoint && checkpoint->save) {
+      LeafRanges all = done_before;
+      for (std::size_t t = 0; t < tiles.size(); ++t)
+        if (done[t]) all.push_back(tiles[t]);
       total.nodes = tree.nodes();
-      checkpoint->save(total, done);
+      const FinalArrays rows(c.dim, total.final_position, total.final_class, total.final_attractor,
+                             total.last_entry);
+      checkpoint->save(total, normalized(all), c.save_final ? &rows : nullptr);
       total.nodes.clear();
       last_save = Clock::now();
     }

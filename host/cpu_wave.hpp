@@ -10,9 +10,10 @@
 #include <vector>
 
 #include "config.hpp"
+#include "leaf_ranges.hpp"
 #include "moment_tree.hpp"
 #include "plan.hpp"
-#include "shard.hpp"
+#include "registry.hpp"
 #include "statistics.hpp"
 
 namespace ngdsim {
@@ -20,8 +21,7 @@ namespace ngdsim {
 struct CpuWave {
   const Config& c;
   const Plan& plan;
-  TrajectoryRange range;  // all trajectories, or a shard's
-  std::int64_t tiles;
+  const LeafRanges& tiles;  // the leaves to do, at most c.tile trajectories each
   int threads;
   bool timed;  // stop taking tiles at `deadline`
   std::chrono::steady_clock::time_point deadline;
@@ -30,8 +30,9 @@ struct CpuWave {
   Statistics& total;
   std::atomic<std::int64_t>& progress;
 
-  std::int64_t tile_size(std::int64_t t) const {
-    return std::min<std::int64_t>(c.tile, range.end - (range.first + t * c.tile));
+  std::int64_t first(std::size_t t) const { return tiles[t].first * kLeafSize; }
+  std::int64_t size(std::size_t t) const {
+    return std::min<std::int64_t>(tiles[t].end * kLeafSize, c.trajectories) - first(t);
   }
 };
 

@@ -24,12 +24,11 @@ void run_wave(const CpuWave& w, const L& land, O opt) {
     // An OpenMP loop cannot break: the tiles past a stop or the save time are skipped,
     // left for the next wave.
 #pragma omp for schedule(dynamic, 1)
-    for (std::int64_t t = 0; t < w.tiles; ++t) {
+    for (std::size_t t = 0; t < w.tiles.size(); ++t) {
       if (w.done[t] || stop_requested() ||
           (w.timed && std::chrono::steady_clock::now() >= w.deadline))
         continue;
-      tile.run(w.range.first + t * c.tile, static_cast<int>(w.tile_size(t)), counts, w.tree,
-               w.total, w.progress);
+      tile.run(w.first(t), static_cast<int>(w.size(t)), counts, w.tree, w.total, w.progress);
       w.done[t] = 1;
     }
 #pragma omp critical(ngdsim_counts)

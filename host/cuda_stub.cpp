@@ -7,7 +7,7 @@ namespace ngdsim::cuda {
 
 DeviceInfo device() { return {false, "", "this build has no CUDA support"}; }
 
-Statistics run(const Config&, const Plan&, std::atomic<std::int64_t>&, FinalSink*) {
+Statistics run(const Config&, const Plan&, std::atomic<std::int64_t>&, DeviceWork&) {
   throw std::runtime_error("this build has no CUDA support");
 }
 

@@ -6,10 +6,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "config.hpp"
 #include "final_sink.hpp"
+#include "leaf_ranges.hpp"
+#include "moment_tree.hpp"
 #include "plan.hpp"
 #include "statistics.hpp"
 
@@ -21,14 +24,25 @@ struct DeviceInfo {
   std::string reason;  // why not present
 };
 
-// The entry points of one build of the kernels. run() runs the study on device 0 in
-// chunks sized from its free memory (or c.chunk); per-trajectory output, when asked,
-// is streamed chunk by chunk into `sink`.
+// What a device backend is asked to do: the leaves `todo` (sorted, disjoint), run in
+// tree-aligned pieces of at most one chunk (tree_pieces). Each piece's node goes into
+// `tree`, its /final rows (when asked) into `rows`; after each piece, `after` gets it
+// and a function that returns the device's counts and sampled paths so far.
+struct DeviceWork {
+  LeafRanges todo;
+  MomentTree* tree = nullptr;
+  FinalSink* rows = nullptr;
+  std::function<void(const LeafRange& piece, const std::function<Statistics()>& so_far)> after;
+};
+
+// The entry points of one build of the kernels. run() runs `work` on device 0 in chunks
+// sized from its free memory (or c.chunk) and returns the counts and sampled paths of
+// what it ran (the moments are in work.tree).
 #define NGDSIM_DEVICE_BACKEND(ns)                                                        \
   namespace ns {                                                                         \
   DeviceInfo device();                                                                   \
   Statistics run(const Config& c, const Plan& plan, std::atomic<std::int64_t>& progress, \
-                 FinalSink* sink);                                                       \
+                 DeviceWork& work);                                                      \
   }
 NGDSIM_DEVICE_BACKEND(cuda)
 NGDSIM_DEVICE_BACKEND(emulated)

@@ -10,7 +10,7 @@ void configure(int) {}
 
 DeviceInfo device() { return {false, "", "this build has no emulated device"}; }
 
-Statistics run(const Config&, const Plan&, std::atomic<std::int64_t>&, FinalSink*) {
+Statistics run(const Config&, const Plan&, std::atomic<std::int64_t>&, DeviceWork&) {
   throw std::runtime_error("this build has no emulated device");
 }
 

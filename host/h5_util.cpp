@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 namespace ngdsim::h5 {
 
@@ -138,8 +139,9 @@ Handle create(hid_t parent, const std::string& name, const std::vector<hsize_t>&
   return ds;
 }
 
-void write_rows(hid_t dataset, hsize_t first, hsize_t count, hid_t type, const void* data) {
-  if (count == 0) return;
+namespace {
+// The file and memory dataspaces of rows [first, first + count).
+std::pair<Handle, Handle> row_spaces(hid_t dataset, hsize_t first, hsize_t count) {
   Handle file_space(H5Dget_space(dataset), H5Sclose, "dataspace");
   const int rank = H5Sget_simple_extent_ndims(file_space);
   std::vector<hsize_t> dims(rank), start(rank, 0);
@@ -150,7 +152,20 @@ void write_rows(hid_t dataset, hsize_t first, hsize_t count, hid_t type, const v
       H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start.data(), nullptr, dims.data(), nullptr),
       "hyperslab");
   Handle mem(H5Screate_simple(rank, dims.data(), nullptr), H5Sclose, "memory dataspace");
-  check(H5Dwrite(dataset, type, mem, file_space, H5P_DEFAULT, data), "rows of /final");
+  return {std::move(file_space), std::move(mem)};
+}
+}  // namespace
+
+void write_rows(hid_t dataset, hsize_t first, hsize_t count, hid_t type, const void* data) {
+  if (count == 0) return;
+  const auto [file_space, mem] = row_spaces(dataset, first, count);
+  check(H5Dwrite(dataset, type, mem, file_space, H5P_DEFAULT, data), "rows of a dataset");
+}
+
+void read_rows(hid_t dataset, hsize_t first, hsize_t count, hid_t type, void* data) {
+  if (count == 0) return;
+  const auto [file_space, mem] = row_spaces(dataset, first, count);
+  check(H5Dread(dataset, type, mem, file_space, H5P_DEFAULT, data), "rows of a dataset");
 }
 
 void write_string(hid_t parent, const std::string& name, const std::string& text,
@@ -216,6 +231,23 @@ std::vector<double> read_doubles(hid_t parent, const std::string& name) {
   std::vector<double> v(static_cast<std::size_t>(n));
   if (n > 0) check(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), name);
   return v;
+}
+
+std::int64_t read_attr_int64(hid_t obj, const std::string& name) {
+  std::int64_t v = 0;
+  Handle a(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose, "attribute " + name);
+  check(H5Aread(a, H5T_NATIVE_INT64, &v), name);
+  return v;
+}
+
+std::vector<hsize_t> dims(hid_t parent, const std::string& name) {
+  Handle ds(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "dataset " + name);
+  Handle space(H5Dget_space(ds), H5Sclose, "dataspace of " + name);
+  const int rank = H5Sget_simple_extent_ndims(space);
+  if (rank < 0) throw std::runtime_error("cannot read the shape of " + name);
+  std::vector<hsize_t> d(static_cast<std::size_t>(rank));
+  check(H5Sget_simple_extent_dims(space, d.data(), nullptr), "shape of " + name);
+  return d;
 }
 
 void read_exact(hid_t parent, const std::string& name, hid_t type, void* out, std::size_t count) {

@@ -53,6 +53,8 @@ Handle create(hid_t parent, const std::string& name, const std::vector<hsize_t>&
               const std::string& description, const std::string& unit = "");
 // Writes rows [first, first + count) of a dataset whose first dimension is rows.
 void write_rows(hid_t dataset, hsize_t first, hsize_t count, hid_t type, const void* data);
+// Reads rows [first, first + count) back.
+void read_rows(hid_t dataset, hsize_t first, hsize_t count, hid_t type, void* data);
 void write_string(hid_t parent, const std::string& name, const std::string& text,
                   const std::string& description);
 
@@ -65,6 +67,9 @@ void attr(hid_t obj, const std::string& name, const std::vector<std::int32_t>& v
 
 std::string read_string(hid_t parent, const std::string& name);
 std::string read_attr_string(hid_t obj, const std::string& name);
+std::int64_t read_attr_int64(hid_t obj, const std::string& name);
+// The shape of dataset `name`.
+std::vector<hsize_t> dims(hid_t parent, const std::string& name);
 // A floating-point dataset of any shape, flattened.
 std::vector<double> read_doubles(hid_t parent, const std::string& name);
 // The whole dataset `name` as `count` values of memory type `type` into `out`; a dataset

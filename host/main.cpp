@@ -9,6 +9,7 @@
 #include "config.hpp"
 #include "h5_util.hpp"
 #include "interrupt.hpp"
+#include "provenance.hpp"
 #include "registry.hpp"
 #include "run.hpp"
 #include "shard.hpp"
@@ -120,6 +121,7 @@ int main(int argc, char** argv) {
   // failed file's temporary name is removed, so nothing needs closing at exit.
   H5dont_atexit();
   install_stop_handlers();
+  record_start_time();
   record_command_line(argc, argv);
   CommandLine cli;
   try {

@@ -1,5 +1,6 @@
 #include "output.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -131,7 +132,7 @@ void write_counts(Observables& obs, const Config& c, const Statistics& s) {
           "cumulative number of NGD steps taken at grad g = 0 (random unit direction)");
 }
 
-class H5FinalWriter : public FinalSink {
+class H5FinalWriter : public FinalRows {
  public:
   H5FinalWriter(hid_t file, std::int64_t n, int dim) : n_(hsize_t(n)), d_(hsize_t(dim)) {
     Handle g = h5::group(file, "final");
@@ -158,6 +159,15 @@ class H5FinalWriter : public FinalSink {
     h5::write_rows(last_, f, n, H5T_NATIVE_INT64, last_entry);
   }
 
+  void read(std::int64_t first, std::int64_t count, double* position, std::int8_t* cls,
+            std::int32_t* attractor, std::int64_t* last_entry) const override {
+    const hsize_t f = hsize_t(first), n = hsize_t(count);
+    h5::read_rows(position_, f, n, H5T_NATIVE_DOUBLE, position);
+    h5::read_rows(class_, f, n, H5T_NATIVE_INT8, cls);
+    h5::read_rows(attractor_, f, n, H5T_NATIVE_INT32, attractor);
+    h5::read_rows(last_, f, n, H5T_NATIVE_INT64, last_entry);
+  }
+
  private:
   hsize_t n_, d_;
   Handle position_, class_, attractor_, last_;
@@ -165,7 +175,26 @@ class H5FinalWriter : public FinalSink {
 
 }  // namespace
 
-std::unique_ptr<FinalSink> final_writer(hid_t file, std::int64_t trajectories, int dim) {
+void FinalArrays::write(std::int64_t first, std::int64_t count, const double* position,
+                        const std::int8_t* cls, const std::int32_t* attractor,
+                        const std::int64_t* last_entry) {
+  const auto f = static_cast<std::size_t>(first), n = static_cast<std::size_t>(count);
+  std::copy(position, position + n * d_, position_.begin() + f * d_);
+  std::copy(cls, cls + n, class_.begin() + f);
+  std::copy(attractor, attractor + n, attractor_.begin() + f);
+  std::copy(last_entry, last_entry + n, last_.begin() + f);
+}
+
+void FinalArrays::read(std::int64_t first, std::int64_t count, double* position, std::int8_t* cls,
+                       std::int32_t* attractor, std::int64_t* last_entry) const {
+  const auto f = static_cast<std::size_t>(first), n = static_cast<std::size_t>(count);
+  std::copy(position_.begin() + f * d_, position_.begin() + (f + n) * d_, position);
+  std::copy(class_.begin() + f, class_.begin() + f + n, cls);
+  std::copy(attractor_.begin() + f, attractor_.begin() + f + n, attractor);
+  std::copy(last_.begin() + f, last_.begin() + f + n, last_entry);
+}
+
+std::unique_ptr<FinalRows> final_writer(hid_t file, std::int64_t trajectories, int dim) {
   return std::make_unique<H5FinalWriter>(file, trajectories, dim);
 }
 

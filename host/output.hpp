@@ -23,6 +23,6 @@ void write_output(hid_t file, const Config& c, const Plan& plan, const Statistic
 
 // "final" under `file` (docs/output.md): chunked, compressed datasets sized N, filled
 // by hyperslab as the backend delivers chunks.
-std::unique_ptr<FinalSink> final_writer(hid_t file, std::int64_t trajectories, int dim);
+std::unique_ptr<FinalRows> final_writer(hid_t file, std::int64_t trajectories, int dim);
 
 }  // namespace ngdsim

@@ -82,17 +82,20 @@ std::vector<std::string> stale_temp_files(const std::string& path) {
   std::vector<std::string> stale;
   const fs::path p(sidecar_stem(path));
   const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  const std::string prefix = p.filename().string() + ".tmp-";
+  // The output's temporary name, and the checkpoint's (a run killed while saving).
+  const std::string base = p.filename().string();
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    if (name.rfind(prefix, 0) != 0) continue;
-    const std::string digits = name.substr(prefix.size());
-    if (digits.empty() || digits.size() > 9 ||
-        digits.find_first_not_of("0123456789") != std::string::npos)
-      continue;
-    const pid_t pid = static_cast<pid_t>(std::stol(digits));
-    if (kill(pid, 0) != 0 && errno == ESRCH) stale.push_back(it->path().string());
+    for (const std::string& prefix : {base + ".tmp-", base + ".checkpoint.tmp-"}) {
+      if (name.rfind(prefix, 0) != 0) continue;
+      const std::string digits = name.substr(prefix.size());
+      if (digits.empty() || digits.size() > 9 ||
+          digits.find_first_not_of("0123456789") != std::string::npos)
+        continue;
+      const pid_t pid = static_cast<pid_t>(std::stol(digits));
+      if (kill(pid, 0) != 0 && errno == ESRCH) stale.push_back(it->path().string());
+    }
   }
   return stale;
 }

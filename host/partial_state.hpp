@@ -8,6 +8,8 @@
 #include <string>
 
 #include "config.hpp"
+#include "final_sink.hpp"
+#include "leaf_ranges.hpp"
 #include "moment_tree.hpp"
 #include "plan.hpp"
 #include "statistics.hpp"
@@ -15,19 +17,24 @@
 namespace ngdsim {
 
 // The study's configuration as a partial state stores and compares it: TOML without
-// `out` (the files are found by it) and with backend 'cpu' (what ran; the backend never
-// changes results), so shards and checkpoints of one study have the same text.
-std::string study_text(const Config& c);
+// `out` (the files are found by it). With strict floating point (the default build) the
+// backends compute alike, and the text says backend 'cpu' whichever `backend` ran, so
+// that states from the CPU path and a device combine; otherwise it names `backend`.
+std::string study_text(const Config& c, const std::string& backend);
 
-// Under `group`: s.nodes (the reduction tree's nodes so far), the integer counts, the
-// sampled paths and, with save_final, the /final rows of trajectories [first, end).
+// Under `group`: the leaves done, s.nodes (the reduction tree's nodes so far), the
+// integer counts, the sampled paths and, with save_final, the /final rows of the
+// trajectories done (in trajectory order) from `rows`.
 void write_partial(hid_t group, const Config& c, const Plan& plan, const Statistics& s,
-                   std::int64_t first, std::int64_t end);
+                   const LeafRanges& done, const FinalSource* rows);
 
-// The inverse, into a run's totals: counts added to `total`, nodes inserted into `tree`,
-// the sampled paths and /final rows of trajectories [first, end) copied. Throws
-// std::runtime_error for a group of another shape.
-void read_partial(hid_t group, const Config& c, const Plan& plan, Statistics& total,
-                  MomentTree& tree, std::int64_t first, std::int64_t end);
+// The inverse, into a run's totals: counts added to `total`, the sampled paths of the
+// trajectories done copied, nodes inserted into `tree` and, with save_final, the /final
+// rows written to `rows`. Returns the leaves done. Throws std::runtime_error for a group
+// of another shape.
+LeafRanges read_partial(hid_t group, const Config& c, const Plan& plan, Statistics& total,
+                        MomentTree& tree, FinalSink* rows);
+// Only the /final rows of the trajectories in `done`, into `rows`.
+void read_partial_rows(hid_t group, const Config& c, const LeafRanges& done, FinalSink& rows);
 
 }  // namespace ngdsim

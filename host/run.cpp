@@ -13,6 +13,7 @@
 #include "checkpoint.hpp"
 #include "cpu_backend.hpp"
 #include "device_backend.hpp"
+#include "device_run.hpp"
 #include "estimates.hpp"
 #include "h5_util.hpp"
 #include "interrupt.hpp"
@@ -21,6 +22,8 @@
 #include "output_claim.hpp"
 #include "plan.hpp"
 #include "progress.hpp"
+#include "provenance.hpp"
+#include "registry.hpp"
 #include "shard.hpp"
 #include "summary.hpp"
 
@@ -141,9 +144,13 @@ void OutputFile::commit_as(const std::string& other) {
   temp_->commit(other, true);
 }
 
+std::string device_name(const Backend& b, const Config& c) {
+  return b.name == "cpu" ? "CPU, " + std::to_string(cpu_threads(c)) + " threads" : b.dev.name;
+}
+
 Estimates run_point(const Config& c, const Backend& backend, hid_t root, std::ostream& log,
-                    CpuCheckpoint* checkpoint) {
-  std::unique_ptr<FinalSink> sink;
+                    RunCheckpoint* checkpoint) {
+  std::unique_ptr<FinalRows> sink;
   if (c.save_final) sink = final_writer(root, c.trajectories, c.dim);
   const Plan plan = make_plan(c);
   log << "ngdsim: " << one_line(c) << "\n";
@@ -154,10 +161,8 @@ Estimates run_point(const Config& c, const Backend& backend, hid_t root, std::os
   Statistics stats;
   {
     Progress progress(log, c.trajectories * c.steps, isatty(STDERR_FILENO) != 0);
-    if (backend.name == "cuda") {
-      stats = cuda::run(c, plan, progress.counter(), sink.get());
-    } else if (backend.name == "emulated") {
-      stats = emulated::run(c, plan, progress.counter(), sink.get());
+    if (backend.name != "cpu") {
+      stats = run_device(backend.name, c, plan, progress.counter(), sink.get(), checkpoint);
     } else {
       stats = run_cpu(c, plan, progress.counter(), checkpoint);
       if (sink)
@@ -172,10 +177,12 @@ Estimates run_point(const Config& c, const Backend& backend, hid_t root, std::os
 
   Estimates e = estimate(c, plan, stats);
   e.wall_seconds = secs;
-  e.rate = static_cast<double>(c.trajectories) * static_cast<double>(c.steps) / secs;
+  // A resumed run's rate: of what this part ran.
+  std::int64_t ran = c.trajectories;
+  if (checkpoint && checkpoint->resumed) ran -= trajectories_in(checkpoint->done, c.trajectories);
+  e.rate = static_cast<double>(ran) * static_cast<double>(c.steps) / secs;
   e.backend = backend.name;
-  e.device = backend.name == "cpu" ? "CPU, " + std::to_string(cpu_threads(c)) + " threads"
-                                   : backend.dev.name;
+  e.device = device_name(backend, c);
   write_output(root, c, plan, stats, e);
   return e;
 }
@@ -185,30 +192,21 @@ void run_study(const Config& given, std::ostream& out, std::ostream& log) {
   Config c = given;
   const Backend backend = choose_backend(c);
   check_host_memory(c, backend.name, cpu_threads(c));
-  // Checkpoints on the CPU path: OUT.checkpoint, saved between waves of tiles.
-  std::unique_ptr<CpuCheckpoint> cp;
+  // Checkpoints: OUT.checkpoint, saved between pieces (CPU tiles, device chunks).
+  auto cp = std::make_unique<RunCheckpoint>();
   std::int64_t saved = 0;  // trajectories in the last checkpoint
   const Plan plan = make_plan(c);
-  if (backend.name == "cpu") {
-    cp = std::make_unique<CpuCheckpoint>();
-    cp->interval = c.checkpoint;
-    if (c.resume) {
-      load_checkpoint(c, plan, *cp);
-      std::int64_t tiles_done = 0;
-      for (unsigned char d : cp->done) tiles_done += d;
-      log << "ngdsim: resuming from " << checkpoint_path(c.out) << " (" << tiles_done << " of "
-          << cp->done.size() << " tiles done)\n";
-    }
-    cp->save = [&](const Statistics& total, const std::vector<unsigned char>& done) {
-      save_checkpoint(c, plan, total, done);
-      saved = 0;
-      for (std::size_t t = 0; t < done.size(); ++t)
-        if (done[t])
-          saved += std::min<std::int64_t>(c.tile, c.trajectories - std::int64_t(t) * c.tile);
-    };
-  } else if (c.resume) {
-    throw UsageError("invalid resume: checkpoints are kept on the CPU path only (--backend cpu)");
+  cp->interval = c.checkpoint;
+  if (c.resume) {
+    load_checkpoint(c, backend.name, plan, *cp);
+    log << "ngdsim: resuming from " << checkpoint_path(c.out) << " ("
+        << trajectories_in(cp->done, c.trajectories) << " of " << c.trajectories
+        << " trajectories done)\n";
   }
+  cp->save = [&](const Statistics& total, const LeafRanges& done, const FinalSource* rows) {
+    save_checkpoint(c, backend.name, plan, total, done, rows, *cp);
+    saved = trajectories_in(done, c.trajectories);
+  };
   OutputFile file(c.out, c.force, "ngdsim-run");
   Estimates e;
   try {
@@ -224,6 +222,7 @@ void run_study(const Config& given, std::ostream& out, std::ostream& log) {
     throw Interrupted(stop.signal,
                       std::string(stop.what()) + ": the run stopped; nothing was written");
   }
+  write_provenance(file.root(), {e.backend, e.device, cp->first_started_utc, cp->parts + 1});
   file.commit();
   if (cp) std::remove(checkpoint_path(c.out).c_str());
   print_summary(out, c, e, c.out);

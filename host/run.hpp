@@ -18,6 +18,9 @@ struct Backend {
   DeviceInfo dev;
 };
 
+// What ran: "CPU, 8 threads", or the device's name.
+std::string device_name(const Backend& b, const Config& c);
+
 // auto: CUDA when a device is visible, else the CPU path (never the emulated device,
 // a testing aid). UsageError for cuda without a device, or for a malformed control
 // of the emulated device.
@@ -48,11 +51,11 @@ class OutputFile {
   h5::Handle file_;
 };
 
-struct CpuCheckpoint;
+struct RunCheckpoint;
 // Runs one configuration on `backend` and writes docs/output.md under `root`; on the CPU
 // path with checkpoints when `checkpoint` is given.
 Estimates run_point(const Config& c, const Backend& backend, hid_t root, std::ostream& log,
-                    CpuCheckpoint* checkpoint = nullptr);
+                    RunCheckpoint* checkpoint = nullptr);
 
 // Runs a resolved configuration end to end: checks the output path, runs the
 // backend, writes the file under a temporary name and renames it, prints the summary.

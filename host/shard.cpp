@@ -7,9 +7,11 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <sstream>
 
 #include "cpu_backend.hpp"
+#include "device_run.hpp"
 #include "estimates.hpp"
 #include "h5_util.hpp"
 #include "interrupt.hpp"
@@ -18,6 +20,7 @@
 #include "partial_state.hpp"
 #include "plan.hpp"
 #include "progress.hpp"
+#include "provenance.hpp"
 #include "registry.hpp"
 #include "run.hpp"
 #include "summary.hpp"
@@ -44,17 +47,18 @@ TrajectoryRange range_of(std::int64_t trajectories, std::int64_t index, std::int
   return r;
 }
 
-void write_shard(hid_t root, const Config& c, const Plan& plan, Statistics& s,
-                 const TrajectoryRange& r, double seconds) {
+void write_shard(hid_t root, const Config& c, const std::string& backend, const Plan& plan,
+                 Statistics& s, const TrajectoryRange& r, double seconds) {
   h5::attr(root, "shard_index", c.shard_index);
   h5::attr(root, "shard_count", c.shard_count);
   h5::attr(root, "first_trajectory", r.first);
   h5::attr(root, "end_trajectory", r.end);
   h5::attr(root, "wall_seconds", seconds);
   auto params = h5::group(root, "parameters");
-  h5::write_string(params, "config", study_text(c),
+  h5::write_string(params, "config", study_text(c, backend),
                    "the resolved configuration of the whole study (out left out)");
-  write_partial(h5::group(root, "partial"), c, plan, s, r.first, r.end);
+  const FinalArrays rows(c.dim, s.final_position, s.final_class, s.final_attractor, s.last_entry);
+  write_partial(h5::group(root, "partial"), c, plan, s, {{r.first_leaf, r.end_leaf}}, &rows);
 }
 
 // A shard file as merge reads it.
@@ -83,12 +87,7 @@ Shard open_shard(const std::string& path, h5::Handle& file) {
              "not a shard file (filetype '" + type + "'; shards come from ngdsim run --shard)");
     const std::string version = h5::read_attr_string(file, "version");
     if (version != kVersion) refuse(path, "written by ngdsim " + version + ", this is " + kVersion);
-    auto read_int = [&](const char* name) {
-      std::int64_t v = 0;
-      h5::Handle a(H5Aopen(file, name, H5P_DEFAULT), H5Aclose, std::string("attribute ") + name);
-      h5::check(H5Aread(a, H5T_NATIVE_INT64, &v), name);
-      return v;
-    };
+    auto read_int = [&](const char* name) { return h5::read_attr_int64(file, name); };
     s.index = read_int("shard_index");
     s.count = read_int("shard_count");
     s.first = read_int("first_trajectory");
@@ -118,28 +117,38 @@ TrajectoryRange shard_range(const Config& c) {
 
 void run_shard(const Config& c, std::ostream& out, std::ostream& log) {
   const Backend backend = choose_backend(c);
-  if (backend.name != "cpu")
-    throw UsageError("invalid backend '" + backend.name +
-                     "' for a shard: shards run on the CPU path for now (--backend cpu)");
   check_host_memory(c, backend.name, cpu_threads(c));
   const TrajectoryRange r = shard_range(c);
   OutputFile file(c.out, c.force, kShardType);
   const Plan plan = make_plan(c);
   log << "ngdsim: " << one_line(c) << "\n";
   log << "ngdsim: shard " << c.shard_index << "/" << c.shard_count << ": trajectories " << r.first
-      << " to " << r.end - 1 << " (" << r.end - r.first << "), backend cpu, precision "
-      << c.precision << "\n";
+      << " to " << r.end - 1 << " (" << r.end - r.first << "), backend " << backend.name
+      << ", precision " << c.precision << "\n";
   const auto t0 = std::chrono::steady_clock::now();
   Statistics stats;
   try {
     Progress progress(log, (r.end - r.first) * c.steps, isatty(STDERR_FILENO) != 0);
-    stats = run_cpu(c, plan, progress.counter());
+    if (backend.name == "cpu") {
+      stats = run_cpu(c, plan, progress.counter());
+    } else {
+      Statistics rows = empty_totals(c, plan);  // the /final rows, when asked for
+      FinalArrays sink(c.dim, rows.final_position, rows.final_class, rows.final_attractor,
+                       rows.last_entry);
+      stats = run_device(backend.name, c, plan, progress.counter(), c.save_final ? &sink : nullptr,
+                         nullptr);
+      stats.final_position = std::move(rows.final_position);
+      stats.final_class = std::move(rows.final_class);
+      stats.final_attractor = std::move(rows.final_attractor);
+      stats.last_entry = std::move(rows.last_entry);
+    }
   } catch (const Interrupted& stop) {
     throw Interrupted(stop.signal,
                       std::string(stop.what()) + ": the shard stopped; nothing was written");
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  write_shard(file.root(), c, plan, stats, r, secs);
+  write_shard(file.root(), c, backend.name, plan, stats, r, secs);
+  write_provenance(file.root(), {backend.name, device_name(backend, c)});
   file.commit();
   out << "shard " << c.shard_index << "/" << c.shard_count << " written to " << c.out
       << "; when all " << c.shard_count << " are done: ngdsim merge SHARD_FILES... --out FILE\n";
@@ -180,9 +189,15 @@ void merge_shards(const std::vector<std::string>& paths, const std::string& out_
   c.force = force;
   resolve(c);
   const Plan plan = make_plan(c);
-  Statistics total = empty_totals(c, plan);
+  Statistics total;
+  total.allocate(plan.records(), static_cast<int>(c.eps.size()), plan.attractors,
+                 static_cast<int>(plan.sample_ids.size()), c.dim);
   MomentTree tree(leaves_of(c.trajectories),
                   static_cast<std::size_t>(plan.records()) * kNumQuantities);
+  // The /final rows stream from the shards into the output, never all in memory.
+  OutputFile file(out_path, force, "ngdsim-run");
+  std::unique_ptr<FinalRows> rows;
+  if (c.save_final) rows = final_writer(file.root(), c.trajectories, c.dim);
   double seconds = 0.0;
   for (const auto& [index, i] : by_index) {
     const Shard& s = shards[i];
@@ -190,29 +205,37 @@ void merge_shards(const std::vector<std::string>& paths, const std::string& out_
     if (r.first != s.first || r.end != s.end)
       refuse(s.path, "its trajectory range does not match its shard number (a corrupt file)");
     seconds += s.seconds;
+    LeafRanges done;
     try {
-      read_partial(h5::open_group(files[i], "partial"), c, plan, total, tree, r.first, r.end);
+      done = read_partial(h5::open_group(files[i], "partial"), c, plan, total, tree, rows.get());
     } catch (const UsageError&) {
       throw;
     } catch (const std::exception& e) {
       refuse(s.path, std::string("not a complete shard file (") + e.what() + ")");
     }
+    if (done != LeafRanges{{r.first_leaf, r.end_leaf}})
+      refuse(s.path, "its partial state does not cover its trajectory range (a corrupt file)");
   }
   if (!tree.complete())
     throw UsageError("invalid shards: their moments do not cover the study (corrupt files)");
   total.moments = tree.root();
 
-  OutputFile file(out_path, force, "ngdsim-run");
   Estimates e = estimate(c, plan, total);
   e.wall_seconds = seconds;
   e.rate = static_cast<double>(c.trajectories) * static_cast<double>(c.steps) / seconds;
   e.backend = "cpu";
   e.device = "CPU, merged from " + std::to_string(first.count) + " shards";
-  if (c.save_final)
-    final_writer(file.root(), c.trajectories, c.dim)
-        ->write(0, c.trajectories, total.final_position.data(), total.final_class.data(),
-                total.final_attractor.data(), total.last_entry.data());
   write_output(file.root(), c, plan, total, e);
+  write_provenance(file.root(),
+                   {"merge", "merged from " + std::to_string(first.count) + " shards"});
+  // Where and how each shard ran, under /provenance/shards/I.
+  h5::Handle into = h5::group(file.root(), "provenance/shards");
+  for (const auto& [index, i] : by_index)
+    if (H5Lexists(files[i], "provenance", H5P_DEFAULT) > 0)
+      h5::check(H5Ocopy(files[i], "provenance", into, std::to_string(index).c_str(), H5P_DEFAULT,
+                        H5P_DEFAULT),
+                "provenance of shard " + std::to_string(index));
+  into = h5::Handle();
   file.commit();
   print_summary(out, c, e, out_path);
 }

@@ -15,6 +15,7 @@
 #include "interrupt.hpp"
 #include "memory.hpp"
 #include "output_claim.hpp"
+#include "provenance.hpp"
 #include "run.hpp"
 
 namespace ngdsim {
@@ -245,12 +246,14 @@ void run_sweep(const Config& base, std::ostream& out, std::ostream& log) {
     h5::attr(s, "resume_key", key);
     h5::attr(file.root(), "filetype", std::string(kPartialFiletype));
     s = h5::Handle();
+    write_provenance(file.root(), {backend.name, device_name(backend, base)});
     file.commit_as(partial);
     throw Interrupted(
         stop.signal, std::string(stop.what()) + " after " + done + ": they are kept in " + partial +
                          "; continue with: " + command_line() + (base.resume ? "" : " --resume"));
   }
   write_table(file.root(), base, points[0], columns, rows);
+  write_provenance(file.root(), {backend.name, device_name(backend, base)});
   file.commit();
   std::remove(partial.c_str());  // its points are in the sweep file now
 

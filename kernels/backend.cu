@@ -8,7 +8,7 @@
 namespace ngdsim::NGDSIM_KERNEL_NS {
 
 #define NGDSIM_LANDSCAPE(name) \
-  Statistics run_##name(const Config&, const Plan&, std::atomic<std::int64_t>&, FinalSink*);
+  Statistics run_##name(const Config&, const Plan&, std::atomic<std::int64_t>&, DeviceWork&);
 NGDSIM_LANDSCAPE(product2)
 NGDSIM_LANDSCAPE(product3)
 NGDSIM_LANDSCAPE(product4)
@@ -44,34 +44,34 @@ DeviceInfo device() {
 }
 
 Statistics run(const Config& c, const Plan& plan, std::atomic<std::int64_t>& progress,
-               FinalSink* sink) {
+               DeviceWork& work) {
   NGDSIM_CUDA_CHECK(cudaSetDevice(0));
-  if (c.landscape == "parabola") return run_parabola(c, plan, progress, sink);
-  if (c.landscape == "cubic") return run_cubic(c, plan, progress, sink);
-  if (c.landscape == "cross") return run_cross(c, plan, progress, sink);
-  if (c.landscape == "quadric") return run_quadric(c, plan, progress, sink);
+  if (c.landscape == "parabola") return run_parabola(c, plan, progress, work);
+  if (c.landscape == "cubic") return run_cubic(c, plan, progress, work);
+  if (c.landscape == "cross") return run_cross(c, plan, progress, work);
+  if (c.landscape == "quadric") return run_quadric(c, plan, progress, work);
   if (c.landscape == "bilinear") {
-    using Run = Statistics (*)(const Config&, const Plan&, std::atomic<std::int64_t>&, FinalSink*);
+    using Run = Statistics (*)(const Config&, const Plan&, std::atomic<std::int64_t>&, DeviceWork&);
     static const Run runs[] = {run_bilinear1, run_bilinear2, run_bilinear3, run_bilinear4,
                                run_bilinear5, run_bilinear6, run_bilinear7, run_bilinear8};
-    return runs[param_int(c, "m") - 1](c, plan, progress, sink);
+    return runs[param_int(c, "m") - 1](c, plan, progress, work);
   }
   if (c.landscape == "product") {
     switch (param_int(c, "n")) {
       case 2:
-        return run_product2(c, plan, progress, sink);
+        return run_product2(c, plan, progress, work);
       case 3:
-        return run_product3(c, plan, progress, sink);
+        return run_product3(c, plan, progress, work);
       case 4:
-        return run_product4(c, plan, progress, sink);
+        return run_product4(c, plan, progress, work);
       case 5:
-        return run_product5(c, plan, progress, sink);
+        return run_product5(c, plan, progress, work);
       case 6:
-        return run_product6(c, plan, progress, sink);
+        return run_product6(c, plan, progress, work);
       case 7:
-        return run_product7(c, plan, progress, sink);
+        return run_product7(c, plan, progress, work);
       case 8:
-        return run_product8(c, plan, progress, sink);
+        return run_product8(c, plan, progress, work);
     }
   }
   throw std::runtime_error("the device backend has no kernel for landscape " + c.landscape);

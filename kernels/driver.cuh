@@ -1,9 +1,10 @@
 // Host side of the device backends (CUDA, emulated) for one (landscape, optimizer,
 // precision): device buffers, the chunk loop, the per-chunk tree merge and the copies
-// back. N is split into chunks of 256 * 2^m trajectories planned from free device
-// memory (host/chunk_plan.hpp) or --chunk, so each chunk's moments reduce on the
-// device to one node of the fixed tree, which the host tree then merges exactly as the
-// CPU path's leaves: the statistics do not depend on the chunk size.
+// back. The leaves asked for (all, a shard's, or those a checkpoint has not done) are
+// cut into tree-aligned pieces of at most one chunk of 256 * 2^m trajectories, planned
+// from free device memory (host/chunk_plan.hpp) or --chunk, so each piece's moments
+// reduce on the device to one node of the fixed tree, which the host tree then merges
+// exactly as the CPU path's leaves: the statistics do not depend on the chunk size.
 #pragma once
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include "advance.cuh"
 #include "chunk_plan.hpp"
 #include "cuda_check.cuh"
+#include "device_backend.hpp"
 #include "final_sink.hpp"
 #include "interrupt.hpp"
 #include "moment_tree.hpp"
@@ -74,7 +76,7 @@ DeviceArray<V> to_device(const std::vector<V>& host) {
 
 template <class L, class Opt, class T>
 Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan& plan,
-                      std::atomic<std::int64_t>& progress, FinalSink* sink) {
+                      std::atomic<std::int64_t>& progress, DeviceWork& work) {
   constexpr int D = L::kDim;
   const int R = plan.records(), E = static_cast<int>(c.eps.size()), A = plan.attractors;
   const int S = static_cast<int>(plan.sample_ids.size());
@@ -154,17 +156,48 @@ Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan
               c.divergence_bound,
               c.save_final};
   const long long total_leaves = (c.trajectories + kBlock - 1) / kBlock;
-  MomentTree tree(total_leaves, size_t(width));
   std::vector<Moments> node(width);
   std::vector<double> h_position;
   std::vector<std::int8_t> h_class;
   std::vector<std::int32_t> h_attractor;
   std::vector<std::int64_t> h_last;
 
-  for (long long first = 0; first < c.trajectories; first += chunk) {
+  // The counts and sampled paths accumulated on the device so far.
+  auto so_far = [&] {
+    Statistics s;
+    s.allocate(R, E, A, S, D);
+    std::vector<unsigned long long> hc(size_t(R) * cl.size());
+    counters.download(hc.data(), hc.size());
+    std::vector<unsigned long long> hh(size_t(R) * kNumQuantities * LogBins::kBins);
+    histogram.download(hh.data(), hh.size());
+    std::copy(hh.begin(), hh.end(), s.histogram.begin());
+    std::vector<unsigned long long> hs(size_t(R) + 1);
+    settled.download(hs.data(), hs.size());
+    std::copy(hs.begin(), hs.end(), s.settled.begin());
+    sample.download(s.sample.data(), s.sample.size());
+    for (int r = 0; r < R; ++r) {
+      const unsigned long long* row = &hc[size_t(r) * cl.size()];
+      for (int e = 0; e < E; ++e) {
+        s.flat_count[size_t(r) * E + e] = row[cl.flat(e)];
+        s.min_count[size_t(r) * E + e] = row[cl.min(e)];
+      }
+      for (int a = 0; a < A; ++a) s.attractor[size_t(r) * A + a] = row[cl.attractor(a)];
+      for (int q = 0; q < kNumQuantities; ++q)
+        s.nonfinite[size_t(r) * kNumQuantities + q] = row[cl.nonfinite(q)];
+      s.diverged[r] = row[cl.diverged()];
+      s.sign_draws[r] = row[cl.sign_draws()];
+      s.critical[r] = row[cl.critical()];
+    }
+    return s;
+  };
+
+  // Each piece reduces on the device to one node of the fixed tree.
+  const LeafRanges pieces = tree_pieces(work.todo, chunk_leaves, total_leaves);
+  for (const LeafRange& piece : pieces) {
     throw_if_stopped();
-    const int n = static_cast<int>(std::min(chunk, c.trajectories - first));
-    const long long leaves = (n + kBlock - 1) / kBlock;
+    const long long first = piece.first * kBlock;
+    const int n = static_cast<int>(std::min(piece.end * kBlock, c.trajectories) - first);
+    const long long leaves = piece.end - piece.first;
     DeviceOutputs out{histogram.get(),   counters.get(),        settled.get(),
                       sample.get(),      nodes_a.get(),         final_position.get(),
                       final_class.get(), final_attractor.get(), last_entry.get()};
@@ -175,8 +208,8 @@ Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan
     const Moments* src = reduce_chunk(nodes_a.get(), nodes_b.get(), leaves, width, level);
     NGDSIM_CUDA_CHECK(
         cudaMemcpy(node.data(), src, node.size() * sizeof(Moments), cudaMemcpyDeviceToHost));
-    tree.insert(level, (first / kBlock) >> level, node);
-    if (sink) {
+    work.tree->insert(level, piece.first >> level, node);
+    if (work.rows) {
       h_position.resize(size_t(n) * D);
       h_class.resize(n);
       h_attractor.resize(n);
@@ -185,39 +218,17 @@ Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan
       final_class.download(reinterpret_cast<signed char*>(h_class.data()), n);
       final_attractor.download(h_attractor.data(), n);
       last_entry.download(reinterpret_cast<long long*>(h_last.data()), n);
-      sink->write(first, n, h_position.data(), h_class.data(), h_attractor.data(), h_last.data());
+      work.rows->write(first, n, h_position.data(), h_class.data(), h_attractor.data(),
+                       h_last.data());
     }
     progress += static_cast<std::int64_t>(n) * c.steps;
+    if (work.after) work.after(piece, so_far);
   }
   NGDSIM_CUDA_CHECK(cudaDeviceSynchronize());
 
-  Statistics s;
-  s.allocate(R, E, A, S, D);
-  std::vector<unsigned long long> hc(size_t(R) * cl.size());
-  counters.download(hc.data(), hc.size());
-  std::vector<unsigned long long> hh(size_t(R) * kNumQuantities * LogBins::kBins);
-  histogram.download(hh.data(), hh.size());
-  std::copy(hh.begin(), hh.end(), s.histogram.begin());
-  std::vector<unsigned long long> hs(size_t(R) + 1);
-  settled.download(hs.data(), hs.size());
-  std::copy(hs.begin(), hs.end(), s.settled.begin());
-  sample.download(s.sample.data(), s.sample.size());
-  for (int r = 0; r < R; ++r) {
-    const unsigned long long* row = &hc[size_t(r) * cl.size()];
-    for (int e = 0; e < E; ++e) {
-      s.flat_count[size_t(r) * E + e] = row[cl.flat(e)];
-      s.min_count[size_t(r) * E + e] = row[cl.min(e)];
-    }
-    for (int a = 0; a < A; ++a) s.attractor[size_t(r) * A + a] = row[cl.attractor(a)];
-    for (int q = 0; q < kNumQuantities; ++q)
-      s.nonfinite[size_t(r) * kNumQuantities + q] = row[cl.nonfinite(q)];
-    s.diverged[r] = row[cl.diverged()];
-    s.sign_draws[r] = row[cl.sign_draws()];
-    s.critical[r] = row[cl.critical()];
-  }
-  s.moments = tree.root();
+  Statistics s = so_far();
   s.chunk = chunk;
-  s.chunks = schedule.chunks;
+  s.chunks = static_cast<std::int64_t>(pieces.size());
   return s;
 }
 
@@ -225,15 +236,15 @@ Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan
 // .cu file instantiates it. make(T{}) builds the landscape in precision T.
 template <class Make>
 Statistics run_landscape(const Config& c, const Plan& plan, std::atomic<std::int64_t>& progress,
-                         FinalSink* sink, Make&& make) {
+                         DeviceWork& work, Make&& make) {
   auto with = [&](auto opt) {
     using O = decltype(opt);
     if (c.precision == "float") {
       const auto land = make(float{});
-      return run_chunks<std::decay_t<decltype(land)>, O, float>(land, opt, c, plan, progress, sink);
+      return run_chunks<std::decay_t<decltype(land)>, O, float>(land, opt, c, plan, progress, work);
     }
     const auto land = make(double{});
-    return run_chunks<std::decay_t<decltype(land)>, O, double>(land, opt, c, plan, progress, sink);
+    return run_chunks<std::decay_t<decltype(land)>, O, double>(land, opt, c, plan, progress, work);
   };
   if (c.optimizer == "gd") return with(Gd{});
   if (c.optimizer == "sam") return with(Sam{c.rho});

@@ -10,6 +10,7 @@
 
 #include "cli_harness.hpp"
 #include "output.hpp"
+#include "provenance.hpp"
 
 namespace ngdsim::test {
 namespace {
@@ -325,7 +326,7 @@ TEST(Cli, NumbersAreDecimalAndSubnormalStepsAreNumbers) {
 TEST(Cli, VersionPrintsTheProgramsVersion) {
   const Result r = run("--version", fresh_dir("version"));
   EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(r.out, std::string("ngdsim ") + kVersion + "\n");
+  EXPECT_EQ(r.out, std::string("ngdsim ") + kVersion + " (commit " + kGitCommit + ")\n");
 }
 
 }  // namespace

@@ -104,3 +104,12 @@ def test_a_resume_with_nothing_to_resume_is_refused(tmp_path):
     r = subprocess.run([EXE, "run", *STUDY, "--out", "c.h5", "--resume"], cwd=tmp_path,
                        capture_output=True, text=True)
     assert r.returncode == 2 and "nothing to resume" in r.stderr, r.stderr
+
+
+def test_a_checkpoint_left_half_written_by_a_killed_run_is_reported(tmp_path):
+    # A run killed while it saved leaves OUT.checkpoint.tmp-PID (PID no longer running).
+    (tmp_path / "c.h5.checkpoint.tmp-999999999").write_bytes(b"half a checkpoint")
+    r = subprocess.run([EXE, "run", "--backend", "cpu", "--trajectories", "1000", "--steps",
+                        "10", "--out", "c.h5"], cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "c.h5.checkpoint.tmp-999999999 is left from a run that was killed" in r.stderr, r.stderr
