@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 
 #include "output.hpp"
 #include "provenance.hpp"
@@ -77,12 +78,16 @@ void add_run_options(CLI::App* cmd, RunFlags& f) {
   cmd->add_flag("--save-final", f.save_final, "store per-trajectory final state");
 }
 
-// --shard I/M: 0 <= I < M, and at least one leaf of kLeafSize trajectories per shard.
-void set_shard(Config& c, const std::string& text) {
-  const std::int64_t leaves = (c.trajectories + kLeafSize - 1) / kLeafSize;
-  const std::string allowed = "I/M with 0 <= I < M <= " + std::to_string(leaves) +
-                              " (I counts from 0; every shard holds at least one leaf of " +
-                              std::to_string(kLeafSize) + " trajectories)";
+// --shard I/M: 0 <= I < M, and for a run at least one leaf of kLeafSize trajectories per
+// shard (a sweep checks M against its number of points).
+void set_shard(Config& c, const std::string& text, bool sweep) {
+  const std::int64_t leaves = sweep ? std::numeric_limits<std::int64_t>::max()
+                                    : (c.trajectories + kLeafSize - 1) / kLeafSize;
+  const std::string allowed =
+      sweep ? std::string("I/M with 0 <= I < M (I counts from 0; M at most the sweep's points)")
+            : "I/M with 0 <= I < M <= " + std::to_string(leaves) +
+                  " (I counts from 0; every shard holds at least one leaf of " +
+                  std::to_string(kLeafSize) + " trajectories)";
   const auto slash = text.find('/');
   std::int64_t i = -1, m = -1;
   try {
@@ -115,7 +120,7 @@ Config config_from(const CLI::App* cmd, RunFlags& f) {
   if (f.save_final) c.save_final = true;
   if (f.resume) c.resume = true;
   resolve(c);
-  if (!f.shard.empty()) set_shard(c, f.shard);
+  if (!f.shard.empty()) set_shard(c, f.shard, cmd->get_name() == "sweep");
   if (!f.checkpoint.empty()) {
     char* end = nullptr;
     const double v = std::strtod(f.checkpoint.c_str(), &end);
@@ -150,12 +155,16 @@ CommandLine::CommandLine() {
   sweep_->add_option("--vary", sweep_flags.vary,
                      "KEY=V1,V2,... with KEY one of p, alpha0, rho, sigma, init, param.NAME; "
                      "once or twice (a grid); values with commas are separated by ';'");
+  sweep_->add_option(
+      "--shard", sweep_flags.shard,
+      "I/M: run only the I-th (from 0) of M equal ranges of the points and write "
+      "a sweep shard file; `ngdsim merge` combines the M shards into the sweep file");
   sweep_->add_flag("--resume", sweep_flags.resume,
                    "continue an interrupted sweep: keep the finished points saved in OUT.partial "
                    "(the settings must be the same)");
   auto* merge = app.add_subcommand(
-      "merge", "combine the shard files of one study (ngdsim run --shard) into its output file");
-  merge->add_option("shards", merge_paths, "every shard file of the study, in any order")
+      "merge", "combine the shard files of one study or sweep (--shard) into its output file");
+  merge->add_option("shards", merge_paths, "every shard file of the study or sweep, in any order")
       ->required();
   merge->add_option("--out", merge_out, "output HDF5 file")->required();
   merge->add_flag("--force", merge_force, "overwrite an existing output file");

@@ -24,6 +24,7 @@
 #include "registry.hpp"
 #include "run.hpp"
 #include "summary.hpp"
+#include "sweep.hpp"
 
 namespace ngdsim {
 
@@ -105,6 +106,27 @@ Shard open_shard(const std::string& path, h5::Handle& file) {
 
 }  // namespace
 
+std::map<std::int64_t, std::size_t> check_numbering(const std::vector<ShardId>& ids) {
+  const ShardId& first = ids.at(0);
+  std::map<std::int64_t, std::size_t> by_index;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const ShardId& s = ids[i];
+    const std::string name = "shard " + std::to_string(s.index) + "/" + std::to_string(s.count);
+    if (s.count != first.count)
+      refuse(s.path, name + " of a split into " + std::to_string(s.count) + ", '" + first.path +
+                         "' of a split into " + std::to_string(first.count));
+    const auto [it, fresh] = by_index.emplace(s.index, i);
+    if (!fresh) refuse(s.path, name + " given twice (also '" + ids[it->second].path + "')");
+  }
+  std::string missing;
+  for (std::int64_t i = 0; i < first.count; ++i)
+    if (!by_index.count(i)) missing += (missing.empty() ? "" : ", ") + std::to_string(i);
+  if (!missing.empty())
+    throw UsageError("invalid shards: " + missing + " of " + std::to_string(first.count) +
+                     " missing (shards 0 to " + std::to_string(first.count - 1) + " are needed)");
+  return by_index;
+}
+
 TrajectoryRange shard_range(const Config& c) {
   if (c.shard_count <= 0) {
     TrajectoryRange r;
@@ -157,31 +179,19 @@ void run_shard(const Config& c, std::ostream& out, std::ostream& log) {
 void merge_shards(const std::vector<std::string>& paths, const std::string& out_path, bool force,
                   std::ostream& out) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  if (is_sweep_shard(paths.at(0))) return merge_sweep_shards(paths, out_path, force, out);
   std::vector<h5::Handle> files(paths.size());
   std::vector<Shard> shards;
   for (std::size_t i = 0; i < paths.size(); ++i) shards.push_back(open_shard(paths[i], files[i]));
   const Shard& first = shards[0];
-  std::map<std::int64_t, std::size_t> by_index;
-  for (std::size_t i = 0; i < shards.size(); ++i) {
-    const Shard& s = shards[i];
+  std::vector<ShardId> ids;
+  for (const Shard& s : shards) {
     if (s.config != first.config)
       refuse(s.path, "from another study than '" + first.path +
                          "': " + first_differing_line(first.config, s.config, "the first shard"));
-    if (s.count != first.count)
-      refuse(s.path, "shard " + std::to_string(s.index) + "/" + std::to_string(s.count) +
-                         " of a split into " + std::to_string(s.count) + ", '" + first.path +
-                         "' of a split into " + std::to_string(first.count));
-    const auto [it, fresh] = by_index.emplace(s.index, i);
-    if (!fresh)
-      refuse(s.path, "shard " + std::to_string(s.index) + "/" + std::to_string(s.count) +
-                         " given twice (also '" + shards[it->second].path + "')");
+    ids.push_back({s.path, s.index, s.count});
   }
-  std::string missing;
-  for (std::int64_t i = 0; i < first.count; ++i)
-    if (!by_index.count(i)) missing += (missing.empty() ? "" : ", ") + std::to_string(i);
-  if (!missing.empty())
-    throw UsageError("invalid shards: " + missing + " of " + std::to_string(first.count) +
-                     " missing (shards 0 to " + std::to_string(first.count - 1) + " are needed)");
+  const std::map<std::int64_t, std::size_t> by_index = check_numbering(ids);
 
   Config c;
   load_toml_text(c, first.config, "shard '" + first.path + "'");

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,14 @@ struct TrajectoryRange {
 // The whole study, or shard I of M: L / M consecutive leaves of the L, one more for the
 // first L % M shards.
 TrajectoryRange shard_range(const Config& c);
+
+// Shards as numbered: each of a split into the same M, each I once, none missing. Returns
+// I -> position in `ids`; UsageError naming the file (or the missing I) otherwise.
+struct ShardId {
+  std::string path;
+  std::int64_t index = 0, count = 0;
+};
+std::map<std::int64_t, std::size_t> check_numbering(const std::vector<ShardId>& ids);
 
 // ngdsim run --shard I/M.
 void run_shard(const Config& c, std::ostream& out, std::ostream& log);

@@ -3,10 +3,12 @@
 // the estimates per point.
 #include "sweep.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iomanip>
+#include <map>
 #include <ostream>
 #include <sstream>
 
@@ -14,9 +16,11 @@
 #include "h5_util.hpp"
 #include "interrupt.hpp"
 #include "memory.hpp"
+#include "output.hpp"
 #include "output_claim.hpp"
 #include "provenance.hpp"
 #include "run.hpp"
+#include "shard.hpp"
 
 namespace ngdsim {
 namespace {
@@ -45,6 +49,43 @@ std::string point_name(std::size_t i) {
 }
 
 constexpr const char* kPartialFiletype = "ngdsim-sweep-partial";
+constexpr const char* kShardFiletype = "ngdsim-sweep-shard";
+
+// Points [first, end) of shard I of M: P / M consecutive points, one more for the first
+// P % M shards.
+std::pair<std::size_t, std::size_t> shard_points(std::size_t P, std::size_t I, std::size_t M) {
+  const std::size_t q = P / M, extra = P % M;
+  const std::size_t first = I * q + std::min(I, extra);
+  return {first, first + q + (I < extra ? 1 : 0)};
+}
+
+// /sweep/table: the estimates of `rows`, one row per point.
+void write_rows(hid_t sweep, const std::vector<std::vector<double>>& rows, std::size_t width) {
+  std::vector<double> table;
+  for (const auto& r : rows) table.insert(table.end(), r.begin(), r.end());
+  h5::write(sweep, "table", {hsize_t(rows.size()), hsize_t(width)}, table.data(),
+            "estimates per point (row i is group points/i): the varied settings (for "
+            "non-numeric values, the index into the attribute values.KEY), then the columns "
+            "named in the attribute `columns`");
+}
+
+// The table as the terminal shows it: a line per point, P(flat) and P(min) at the first
+// eps with their intervals, then P(diverged).
+void print_table(std::ostream& out, const std::vector<std::string>& labels,
+                 const std::vector<std::vector<double>>& rows, std::size_t V, std::size_t E,
+                 double eps0) {
+  out << std::left << std::setw(28) << "point"
+      << "P(flat, " << eps0 << ")           "
+      << "P(min, " << eps0 << ")            P(diverged)\n";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const std::vector<double>& r = rows[i];
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%-28s%.4f [%.4f, %.4f]  %.4f [%.4f, %.4f]  %.4f\n",
+                  labels[i].c_str(), r[V], r[V + E], r[V + 2 * E], r[V + 3 * E], r[V + 4 * E],
+                  r[V + 5 * E], r[V + 6 * E]);
+    out << buf;
+  }
+}
 
 // What must be equal for a finished point to be kept on --resume: every point's
 // resolved configuration but the settings that never change results (threads, tile,
@@ -131,14 +172,9 @@ void write_table(hid_t root, const Config& base, const Config& first,
                  const std::vector<std::string>& columns,
                  const std::vector<std::vector<double>>& rows) {
   h5::Handle s = h5::group(root, "sweep");
-  std::vector<double> table;
-  for (const auto& r : rows) table.insert(table.end(), r.begin(), r.end());
+  write_rows(s, rows, columns.size());
   std::string joined;
   for (const auto& c : columns) joined += (joined.empty() ? "" : ", ") + c;
-  h5::write(s, "table", {hsize_t(rows.size()), hsize_t(columns.size())}, table.data(),
-            "estimates per point (row i is group points/i): the varied settings (for "
-            "non-numeric values, the index into the attribute values.KEY), then the columns "
-            "named in the attribute `columns`");
   h5::attr(s, "columns", joined);
   for (const auto& [key, values] : base.vary) {
     std::string list;
@@ -191,9 +227,22 @@ void run_sweep(const Config& base, std::ostream& out, std::ostream& log) {
     labels.push_back(label);
   }
 
+  // A shard runs points [first, end) and writes them with their rows of the table.
+  const bool shard = base.shard_count > 0;
+  std::size_t first = 0, end = points.size();
+  if (shard) {
+    if (static_cast<std::size_t>(base.shard_count) > points.size())
+      throw UsageError("invalid shard '" + std::to_string(base.shard_index) + "/" +
+                       std::to_string(base.shard_count) +
+                       "': allowed I/M with 0 <= I < M <= " + std::to_string(points.size()) +
+                       " (this sweep has " + std::to_string(points.size()) + " points)");
+    std::tie(first, end) = shard_points(points.size(), base.shard_index, base.shard_count);
+    for (Config& c : points) c.shard_count = 0;  // each point runs whole
+  }
   const Backend backend = choose_backend(base);
   for (const Config& c : points) check_host_memory(c, backend.name, cpu_threads(c));
-  OutputFile file(base.out, base.force, "ngdsim-sweep");  // claims OUT and OUT.partial
+  // Claims OUT and OUT.partial.
+  OutputFile file(base.out, base.force, shard ? kShardFiletype : "ngdsim-sweep");
   const std::string partial = sidecar_path(base.out, ".partial");
 
   std::vector<std::string> columns;
@@ -212,7 +261,7 @@ void run_sweep(const Config& base, std::ostream& out, std::ostream& log) {
   const std::string key = resume_key(points);
   std::vector<std::vector<double>> rows = kept_points(partial, base, key, file.root(), log);
   try {
-    for (std::size_t i = rows.size(); i < points.size(); ++i) {
+    for (std::size_t i = first + rows.size(); i < end; ++i) {
       h5::Handle group = h5::group(file.root(), point_name(i));
       h5::attr(group, "label", labels[i]);
       log << "ngdsim sweep: point " << i + 1 << " of " << points.size() << ": " << labels[i]
@@ -232,6 +281,9 @@ void run_sweep(const Config& base, std::ostream& out, std::ostream& log) {
       rows.push_back(std::move(row));
     }
   } catch (const Interrupted& stop) {
+    if (shard)
+      throw Interrupted(
+          stop.signal, std::string(stop.what()) + ": the sweep shard stopped; nothing was written");
     const std::string done =
         std::to_string(rows.size()) + " of " + std::to_string(points.size()) + " points";
     if (rows.empty())
@@ -253,24 +305,180 @@ void run_sweep(const Config& base, std::ostream& out, std::ostream& log) {
                          "; continue with: " + command_line() + (base.resume ? "" : " --resume"));
   }
   write_table(file.root(), base, points[0], columns, rows);
+  if (shard) {
+    h5::attr(file.root(), "shard_index", base.shard_index);
+    h5::attr(file.root(), "shard_count", base.shard_count);
+    h5::attr(file.root(), "first_point", static_cast<std::int64_t>(first));
+    h5::attr(file.root(), "end_point", static_cast<std::int64_t>(end));
+    h5::attr(file.root(), "points", static_cast<std::int64_t>(points.size()));
+    h5::Handle s = h5::open_group(file.root(), "sweep");
+    h5::attr(s, "sweep_key", key);
+  }
   write_provenance(file.root(), {backend.name, device_name(backend, base)});
   file.commit();
   std::remove(partial.c_str());  // its points are in the sweep file now
+  if (shard) {
+    out << "sweep shard " << base.shard_index << "/" << base.shard_count << ": points " << first
+        << " to " << end - 1 << " of " << points.size() << " written to " << base.out
+        << "; when all " << base.shard_count
+        << " are done: ngdsim merge SHARD_FILES... --out FILE\n";
+    return;
+  }
 
   // The table, one line per point (p_flat(eps[0]) and its interval, then p_min, p_diverged).
   out << "sweep around: " << one_line(base) << "\n";
-  out << std::left << std::setw(28) << "point"
-      << "P(flat, " << base.eps[0] << ")           "
-      << "P(min, " << base.eps[0] << ")            P(diverged)\n";
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    const std::vector<double>& r = rows[i];
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "%-28s%.4f [%.4f, %.4f]  %.4f [%.4f, %.4f]  %.4f\n",
-                  labels[i].c_str(), r[V], r[V + E], r[V + 2 * E], r[V + 3 * E], r[V + 4 * E],
-                  r[V + 5 * E], r[V + 6 * E]);
-    out << buf;
-  }
+  print_table(out, labels, rows, V, E, base.eps[0]);
   out << "output:     " << base.out << "\n";
+}
+
+namespace {
+
+// `text` (a stored configuration) with its out line naming `out`: a merged sweep's texts
+// re-run into the merged file's name, not a shard's.
+std::string with_out(const std::string& text, const std::string& out) {
+  Config named;
+  named.out = out;
+  std::istringstream ours(to_toml(named)), theirs(text);
+  std::string line, out_line, result;
+  while (std::getline(ours, line))
+    if (line.rfind("out = ", 0) == 0) out_line = line;
+  while (std::getline(theirs, line))
+    result += (line.rfind("out = ", 0) == 0 ? out_line : line) + "\n";
+  return result;
+}
+
+void rename_out(hid_t parent, const std::string& name, const std::string& out,
+                const std::string& description) {
+  const std::string text = with_out(h5::read_string(parent, name), out);
+  h5::check(H5Ldelete(parent, name.c_str(), H5P_DEFAULT), "delete " + name);
+  h5::write_string(parent, name, text, description);
+}
+
+}  // namespace
+
+bool is_sweep_shard(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec) || H5Fis_hdf5(path.c_str()) <= 0) return false;
+  try {
+    h5::Handle f = h5::open_file(path);
+    return h5::read_attr_string(f, "filetype") == kShardFiletype;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+void merge_sweep_shards(const std::vector<std::string>& paths, const std::string& out_path,
+                        bool force, std::ostream& out) {
+  struct Part {
+    std::string path, key;
+    std::int64_t index = 0, count = 0, first = 0, end = 0, points = 0;
+    std::vector<double> table;
+    h5::Handle file;
+  };
+  auto refuse = [](const std::string& path, const std::string& why) {
+    throw UsageError("invalid shard '" + path + "': " + why);
+  };
+  std::vector<Part> parts(paths.size());
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    Part& p = parts[i];
+    p.path = paths[i];
+    std::error_code ec;
+    if (!std::filesystem::exists(p.path, ec)) refuse(p.path, "no such file");
+    if (!is_sweep_shard(p.path))
+      refuse(p.path,
+             "not a sweep shard file (sweep shards come from ngdsim sweep --shard, and do "
+             "not mix with the shards of a run)");
+    try {
+      p.file = h5::open_file(p.path);
+      const std::string version = h5::read_attr_string(p.file, "version");
+      if (version != kVersion)
+        refuse(p.path, "written by ngdsim " + version + ", this is " + kVersion);
+      p.index = h5::read_attr_int64(p.file, "shard_index");
+      p.count = h5::read_attr_int64(p.file, "shard_count");
+      p.first = h5::read_attr_int64(p.file, "first_point");
+      p.end = h5::read_attr_int64(p.file, "end_point");
+      p.points = h5::read_attr_int64(p.file, "points");
+      h5::Handle s = h5::open_group(p.file, "sweep");
+      p.key = h5::read_attr_string(s, "sweep_key");
+      p.table = h5::read_doubles(s, "table");
+    } catch (const UsageError&) {
+      throw;
+    } catch (const std::exception& e) {
+      refuse(p.path, std::string("not a complete sweep shard file (") + e.what() + ")");
+    }
+  }
+  const Part& head = parts[0];
+  std::vector<ShardId> ids;
+  for (const Part& p : parts) {
+    if (const std::string d = first_difference(head.key, p.key); !d.empty())
+      refuse(p.path, "from another sweep than '" + head.path + "' (" + d + ")");
+    const bool numbered = p.count >= 1 && p.index >= 0 && p.index < p.count && p.points >= p.count;
+    const auto [first, end] = numbered ? shard_points(static_cast<std::size_t>(p.points),
+                                                      static_cast<std::size_t>(p.index),
+                                                      static_cast<std::size_t>(p.count))
+                                       : std::pair<std::size_t, std::size_t>{0, 0};
+    if (!numbered || static_cast<std::int64_t>(first) != p.first ||
+        static_cast<std::int64_t>(end) != p.end ||
+        p.table.size() % static_cast<std::size_t>(p.end - p.first) != 0)
+      refuse(p.path, "its points do not match its shard number (a corrupt file)");
+    ids.push_back({p.path, p.index, p.count});
+  }
+  const std::map<std::int64_t, std::size_t> by_index = check_numbering(ids);
+
+  OutputFile file(out_path, force, "ngdsim-sweep");
+  const std::size_t width = head.table.size() / static_cast<std::size_t>(head.end - head.first);
+  std::vector<std::vector<double>> rows;
+  std::vector<std::string> labels;
+  h5::group(file.root(), "points");
+  for (const auto& [index, i] : by_index) {
+    const Part& p = parts[i];
+    for (std::int64_t k = p.first; k < p.end; ++k) {
+      const std::string name = point_name(static_cast<std::size_t>(k));
+      h5::check(H5Ocopy(p.file, name.c_str(), file.root(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+                "copy " + name + " from " + p.path);
+      labels.push_back(h5::read_attr_string(h5::open_group(file.root(), name), "label"));
+      rename_out(h5::open_group(file.root(), name + "/parameters"), "config", out_path,
+                 "the full resolved configuration as TOML; `ngdsim run --config` re-runs it");
+      const auto row = p.table.begin() + static_cast<std::ptrdiff_t>((k - p.first) * width);
+      rows.emplace_back(row, row + static_cast<std::ptrdiff_t>(width));
+    }
+  }
+  // The sweep's description (columns, values, configuration) from a shard, with the whole
+  // table and without what only a shard has.
+  h5::check(H5Ocopy(head.file, "sweep", file.root(), "sweep", H5P_DEFAULT, H5P_DEFAULT),
+            "copy /sweep from " + head.path);
+  {
+    h5::Handle s = h5::open_group(file.root(), "sweep");
+    h5::check(H5Ldelete(s, "table", H5P_DEFAULT), "delete /sweep/table");
+    h5::check(H5Adelete(s, "sweep_key"), "delete /sweep sweep_key");
+    rename_out(s, "config", out_path,
+               "the sweep's configuration (the first point's settings and [vary]); "
+               "`ngdsim sweep --config` re-runs it");
+    write_rows(s, rows, width);
+  }
+  write_provenance(file.root(),
+                   {"merge", "merged from " + std::to_string(head.count) + " sweep shards"});
+  {
+    h5::Handle into = h5::group(file.root(), "provenance/shards");
+    for (const auto& [index, i] : by_index)
+      if (H5Lexists(parts[i].file, "provenance", H5P_DEFAULT) > 0)
+        h5::check(H5Ocopy(parts[i].file, "provenance", into, std::to_string(index).c_str(),
+                          H5P_DEFAULT, H5P_DEFAULT),
+                  "provenance of shard " + std::to_string(index));
+  }
+  file.commit();
+
+  // The columns: the V varied settings, then p_flat(eps) for the E thresholds, ...
+  std::vector<std::string> columns;
+  std::istringstream names(h5::read_attr_string(h5::open_group(head.file, "sweep"), "columns"));
+  for (std::string name; std::getline(names, name, ',');)
+    columns.push_back(name.substr(name.find_first_not_of(' ')));
+  std::size_t V = 0;
+  while (V < columns.size() && columns[V].rfind("p_flat(", 0) != 0) ++V;
+  const std::size_t E = (width - V - 4) / 6;
+  out << "sweep merged from " << head.count << " shards\n";
+  print_table(out, labels, rows, V, E, std::stod(columns.at(V).substr(7)));
+  out << "output:     " << out_path << "\n";
 }
 
 }  // namespace ngdsim
