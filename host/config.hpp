@@ -57,6 +57,8 @@ struct Config {
   // ngdsim run --shard I/M: the I-th (from 0) of M tree-aligned trajectory ranges, written
   // as a shard file for `ngdsim merge` (a command-line flag, never in TOML). 0: no shards.
   std::int64_t shard_index = 0, shard_count = 0;
+  // The CUDA device a run uses (an MPI rank's: its local rank modulo the devices).
+  int device_index = 0;
   // ngdsim run --checkpoint SECONDS: how often the CPU path saves OUT.checkpoint (0:
   // only on SIGINT/SIGTERM); --resume continues from it. Flags, never in TOML.
   double checkpoint = 300.0;

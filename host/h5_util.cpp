@@ -58,6 +58,32 @@ Handle create_file(const std::string& path) {
                 "file " + path);
 }
 
+Handle create_memory_file(const std::string& name) {
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "file access list");
+  check(H5Pset_fapl_core(fapl, 1 << 20, 0), "in-memory file " + name);
+  return Handle(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose,
+                "in-memory file " + name);
+}
+
+std::vector<char> file_image(hid_t file) {
+  check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush an in-memory file");
+  const ssize_t size = H5Fget_file_image(file, nullptr, 0);
+  if (size < 0) throw std::runtime_error("cannot take the image of an in-memory file");
+  std::vector<char> image(static_cast<std::size_t>(size));
+  if (H5Fget_file_image(file, image.data(), image.size()) != size)
+    throw std::runtime_error("cannot take the image of an in-memory file");
+  return image;
+}
+
+Handle open_image(const std::vector<char>& image, const std::string& name) {
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "file access list");
+  check(H5Pset_fapl_core(fapl, 1 << 20, 0), "file image " + name);
+  // HDF5 copies the image (no flags): the caller's buffer stays its own.
+  check(H5Pset_file_image(fapl, const_cast<char*>(image.data()), image.size()),
+        "file image " + name);
+  return Handle(H5Fopen(name.c_str(), H5F_ACC_RDONLY, fapl), H5Fclose, "file image " + name);
+}
+
 Handle open_file(const std::string& path) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   return Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "file " + path);

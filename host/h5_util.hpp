@@ -33,6 +33,11 @@ class Handle {
 void check(herr_t status, const std::string& what);
 
 Handle create_file(const std::string& path);
+// A file in memory only (never on disk), and its bytes: what MPI ranks send each other.
+Handle create_memory_file(const std::string& name);
+std::vector<char> file_image(hid_t file);
+// Opens (a copy of) such bytes, read-only.
+Handle open_image(const std::vector<char>& image, const std::string& name);
 Handle open_file(const std::string& path);
 Handle group(hid_t parent, const std::string& path);  // creates missing intermediate groups
 Handle open_group(hid_t parent, const std::string& path);

@@ -9,6 +9,7 @@
 #include "config.hpp"
 #include "h5_util.hpp"
 #include "interrupt.hpp"
+#include "mpi_run.hpp"
 #include "provenance.hpp"
 #include "registry.hpp"
 #include "run.hpp"
@@ -115,21 +116,24 @@ std::string unknown_option_hint(const CommandLine& cli, const CLI::ParseError& e
   return "";
 }
 
-int main(int argc, char** argv) {
-  // HDF5's exit handler closes what is still open, and crashes on a file whose writes
-  // failed (HDF5 1.10). Files are closed explicitly (a failed close is an error), and a
-  // failed file's temporary name is removed, so nothing needs closing at exit.
-  H5dont_atexit();
-  install_stop_handlers();
-  record_start_time();
-  record_command_line(argc, argv);
+// Under MPI every rank parses and validates alike: a refusal is printed by rank 0 only; a
+// failure or a stop names its rank, and once the ranks depend on each other ends them all.
+static int report(int status, const std::string& line, bool usage) {
+  const bool ranks = mpi::spread();
+  if (!ranks || mpi::rank() == 0 || !usage)
+    std::cerr << "ngdsim: " << (ranks && !usage ? "rank " + std::to_string(mpi::rank()) + ": " : "")
+              << line << "\n";
+  if (ranks && mpi::communicating()) mpi::abort(status);
+  return status;
+}
+
+static int run_command(int argc, char** argv) {
   CommandLine cli;
   try {
     cli.app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return cli.app.exit(e);
-    std::cerr << "ngdsim: error: " << unknown_option_hint(cli, e) << e.what() << "\n";
-    return 2;
+    return report(2, std::string("error: ") + unknown_option_hint(cli, e) + e.what(), true);
   }
 
   try {
@@ -147,13 +151,30 @@ int main(int argc, char** argv) {
       run_study(c, std::cout, std::cerr);
     return summary_written(c);
   } catch (const UsageError& e) {
+    return report(2, std::string("error: ") + e.what(), true);
+  } catch (const Interrupted& e) {
+    // The status a shell reports for a process the signal ended.
+    return report(128 + e.signal, e.what(), mpi::rank() != 0);
+  } catch (const std::exception& e) {
+    return report(1, std::string("failed: ") + e.what(), false);
+  }
+}
+
+int main(int argc, char** argv) {
+  // HDF5's exit handler closes what is still open, and crashes on a file whose writes
+  // failed (HDF5 1.10). Files are closed explicitly (a failed close is an error), and a
+  // failed file's temporary name is removed, so nothing needs closing at exit.
+  H5dont_atexit();
+  install_stop_handlers();
+  record_start_time();
+  record_command_line(argc, argv);
+  try {
+    mpi::init(&argc, &argv);
+  } catch (const UsageError& e) {
     std::cerr << "ngdsim: error: " << e.what() << "\n";
     return 2;
-  } catch (const Interrupted& e) {
-    std::cerr << "ngdsim: " << e.what() << "\n";
-    return 128 + e.signal;  // the status a shell reports for a process the signal ended
-  } catch (const std::exception& e) {
-    std::cerr << "ngdsim: failed: " << e.what() << "\n";
-    return 1;
   }
+  const int status = run_command(argc, argv);
+  mpi::finalize();
+  return status;
 }

@@ -18,6 +18,7 @@
 #include "h5_util.hpp"
 #include "interrupt.hpp"
 #include "memory.hpp"
+#include "mpi_run.hpp"
 #include "output.hpp"
 #include "output_claim.hpp"
 #include "plan.hpp"
@@ -188,6 +189,7 @@ Estimates run_point(const Config& c, const Backend& backend, hid_t root, std::os
 }
 
 void run_study(const Config& given, std::ostream& out, std::ostream& log) {
+  if (mpi::spread()) return mpi::run_study(given, out, log);
   if (given.shard_count > 0) return run_shard(given, out, log);
   Config c = given;
   const Backend backend = choose_backend(c);

@@ -127,6 +127,52 @@ std::map<std::int64_t, std::size_t> check_numbering(const std::vector<ShardId>& 
   return by_index;
 }
 
+struct PartialMerge::State {
+  State(const Config& config, hid_t r)
+      : c(config),
+        plan(make_plan(c)),
+        tree(leaves_of(c.trajectories), static_cast<std::size_t>(plan.records()) * kNumQuantities),
+        root(r) {
+    total.allocate(plan.records(), static_cast<int>(c.eps.size()), plan.attractors,
+                   static_cast<int>(plan.sample_ids.size()), c.dim);
+    if (c.save_final) rows = final_writer(root, c.trajectories, c.dim);
+  }
+  Config c;
+  Plan plan;
+  MomentTree tree;
+  Statistics total;
+  hid_t root;
+  std::unique_ptr<FinalRows> rows;
+};
+
+PartialMerge::PartialMerge(const Config& c, hid_t root) : s_(std::make_unique<State>(c, root)) {}
+PartialMerge::~PartialMerge() = default;
+
+void PartialMerge::add(hid_t partial, const TrajectoryRange& r, bool with_rows) {
+  Config c = s_->c;
+  c.save_final = c.save_final && with_rows;
+  const LeafRanges done =
+      read_partial(partial, c, s_->plan, s_->total, s_->tree, with_rows ? s_->rows.get() : nullptr);
+  if (done != LeafRanges{{r.first_leaf, r.end_leaf}})
+    throw std::runtime_error("its partial state does not cover its trajectory range");
+}
+
+bool PartialMerge::complete() const { return s_->tree.complete(); }
+
+FinalSink* PartialMerge::rows() { return s_->rows.get(); }
+
+Estimates PartialMerge::finish(double seconds, const std::string& backend,
+                               const std::string& device) {
+  s_->total.moments = s_->tree.root();
+  Estimates e = estimate(s_->c, s_->plan, s_->total);
+  e.wall_seconds = seconds;
+  e.rate = static_cast<double>(s_->c.trajectories) * static_cast<double>(s_->c.steps) / seconds;
+  e.backend = backend;
+  e.device = device;
+  write_output(s_->root, s_->c, s_->plan, s_->total, e);
+  return e;
+}
+
 TrajectoryRange shard_range(const Config& c) {
   if (c.shard_count <= 0) {
     TrajectoryRange r;
@@ -135,6 +181,20 @@ TrajectoryRange shard_range(const Config& c) {
     return r;
   }
   return range_of(c.trajectories, c.shard_index, c.shard_count);
+}
+
+Statistics run_range(const std::string& backend, const Config& c, const Plan& plan,
+                     std::atomic<std::int64_t>& progress) {
+  if (backend == "cpu") return run_cpu(c, plan, progress);
+  Statistics rows = empty_totals(c, plan);  // the /final rows, when asked for
+  FinalArrays sink(c.dim, rows.final_position, rows.final_class, rows.final_attractor,
+                   rows.last_entry);
+  Statistics s = run_device(backend, c, plan, progress, c.save_final ? &sink : nullptr, nullptr);
+  s.final_position = std::move(rows.final_position);
+  s.final_class = std::move(rows.final_class);
+  s.final_attractor = std::move(rows.final_attractor);
+  s.last_entry = std::move(rows.last_entry);
+  return s;
 }
 
 void run_shard(const Config& c, std::ostream& out, std::ostream& log) {
@@ -151,19 +211,7 @@ void run_shard(const Config& c, std::ostream& out, std::ostream& log) {
   Statistics stats;
   try {
     Progress progress(log, (r.end - r.first) * c.steps, isatty(STDERR_FILENO) != 0);
-    if (backend.name == "cpu") {
-      stats = run_cpu(c, plan, progress.counter());
-    } else {
-      Statistics rows = empty_totals(c, plan);  // the /final rows, when asked for
-      FinalArrays sink(c.dim, rows.final_position, rows.final_class, rows.final_attractor,
-                       rows.last_entry);
-      stats = run_device(backend.name, c, plan, progress.counter(), c.save_final ? &sink : nullptr,
-                         nullptr);
-      stats.final_position = std::move(rows.final_position);
-      stats.final_class = std::move(rows.final_class);
-      stats.final_attractor = std::move(rows.final_attractor);
-      stats.last_entry = std::move(rows.last_entry);
-    }
+    stats = run_range(backend.name, c, plan, progress.counter());
   } catch (const Interrupted& stop) {
     throw Interrupted(stop.signal,
                       std::string(stop.what()) + ": the shard stopped; nothing was written");
@@ -198,16 +246,8 @@ void merge_shards(const std::vector<std::string>& paths, const std::string& out_
   c.out = out_path;
   c.force = force;
   resolve(c);
-  const Plan plan = make_plan(c);
-  Statistics total;
-  total.allocate(plan.records(), static_cast<int>(c.eps.size()), plan.attractors,
-                 static_cast<int>(plan.sample_ids.size()), c.dim);
-  MomentTree tree(leaves_of(c.trajectories),
-                  static_cast<std::size_t>(plan.records()) * kNumQuantities);
-  // The /final rows stream from the shards into the output, never all in memory.
   OutputFile file(out_path, force, "ngdsim-run");
-  std::unique_ptr<FinalRows> rows;
-  if (c.save_final) rows = final_writer(file.root(), c.trajectories, c.dim);
+  PartialMerge merge(c, file.root());
   double seconds = 0.0;
   for (const auto& [index, i] : by_index) {
     const Shard& s = shards[i];
@@ -215,27 +255,16 @@ void merge_shards(const std::vector<std::string>& paths, const std::string& out_
     if (r.first != s.first || r.end != s.end)
       refuse(s.path, "its trajectory range does not match its shard number (a corrupt file)");
     seconds += s.seconds;
-    LeafRanges done;
     try {
-      done = read_partial(h5::open_group(files[i], "partial"), c, plan, total, tree, rows.get());
-    } catch (const UsageError&) {
-      throw;
+      merge.add(h5::open_group(files[i], "partial"), r);
     } catch (const std::exception& e) {
       refuse(s.path, std::string("not a complete shard file (") + e.what() + ")");
     }
-    if (done != LeafRanges{{r.first_leaf, r.end_leaf}})
-      refuse(s.path, "its partial state does not cover its trajectory range (a corrupt file)");
   }
-  if (!tree.complete())
+  if (!merge.complete())
     throw UsageError("invalid shards: their moments do not cover the study (corrupt files)");
-  total.moments = tree.root();
-
-  Estimates e = estimate(c, plan, total);
-  e.wall_seconds = seconds;
-  e.rate = static_cast<double>(c.trajectories) * static_cast<double>(c.steps) / seconds;
-  e.backend = "cpu";
-  e.device = "CPU, merged from " + std::to_string(first.count) + " shards";
-  write_output(file.root(), c, plan, total, e);
+  const Estimates e =
+      merge.finish(seconds, "cpu", "CPU, merged from " + std::to_string(first.count) + " shards");
   write_provenance(file.root(),
                    {"merge", "merged from " + std::to_string(first.count) + " shards"});
   // Where and how each shard ran, under /provenance/shards/I.

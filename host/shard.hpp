@@ -4,13 +4,21 @@
 // are the single run's, bit for bit (docs/output.md, "Shards").
 #pragma once
 
+#include <hdf5.h>
+
+#include <atomic>
 #include <cstdint>
 #include <iosfwd>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "config.hpp"
+#include "estimates.hpp"
+#include "final_sink.hpp"
+#include "plan.hpp"
+#include "statistics.hpp"
 
 namespace ngdsim {
 
@@ -30,6 +38,33 @@ struct ShardId {
   std::int64_t index = 0, count = 0;
 };
 std::map<std::int64_t, std::size_t> check_numbering(const std::vector<ShardId>& ids);
+
+// Continues a study's fixed reduction from partial states (shard files, MPI ranks) into
+// its ordinary output under `root`: counts added, nodes inserted into a tree of the
+// study's shape, /final rows streamed into the output (never all in memory).
+class PartialMerge {
+ public:
+  PartialMerge(const Config& c, hid_t root);
+  ~PartialMerge();
+  // One partial state (a "partial" group), which must cover exactly `range`; throws
+  // std::runtime_error otherwise. Without `with_rows` its /final rows come through rows().
+  void add(hid_t partial, const TrajectoryRange& range, bool with_rows = true);
+  // Where the /final rows go (nullptr without save_final).
+  FinalSink* rows();
+  // Whether every leaf has been added.
+  bool complete() const;
+  // The estimates and the output datasets; `seconds` is the wall time to report.
+  Estimates finish(double seconds, const std::string& backend, const std::string& device);
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+// Runs c's range (all trajectories, or a shard's) on the chosen backend, without
+// checkpoints; with save_final the /final rows are in the result's arrays.
+Statistics run_range(const std::string& backend, const Config& c, const Plan& plan,
+                     std::atomic<std::int64_t>& progress);
 
 // ngdsim run --shard I/M.
 void run_shard(const Config& c, std::ostream& out, std::ostream& log);

@@ -16,6 +16,7 @@
 #include "h5_util.hpp"
 #include "interrupt.hpp"
 #include "memory.hpp"
+#include "mpi_run.hpp"
 #include "output.hpp"
 #include "output_claim.hpp"
 #include "provenance.hpp"
@@ -200,6 +201,10 @@ void write_table(hid_t root, const Config& base, const Config& first,
 void run_sweep(const Config& base, std::ostream& out, std::ostream& log) {
   if (base.vary.empty())
     throw UsageError("invalid vary: ngdsim sweep needs --vary KEY=V1,V2,... (one or two settings)");
+  if (mpi::spread())
+    throw UsageError(
+        "ngdsim sweep does not run under mpirun yet: run it as M jobs with --shard "
+        "I/M and ngdsim merge, or without mpirun");
   // Every point's configuration is built and validated before anything runs.
   std::vector<std::vector<std::size_t>> index{{}};
   for (const auto& [key, values] : base.vary) {

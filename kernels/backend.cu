@@ -45,7 +45,10 @@ DeviceInfo device() {
 
 Statistics run(const Config& c, const Plan& plan, std::atomic<std::int64_t>& progress,
                DeviceWork& work) {
-  NGDSIM_CUDA_CHECK(cudaSetDevice(0));
+  // An MPI rank's device: its local rank modulo the devices it sees.
+  int count = 0;
+  NGDSIM_CUDA_CHECK(cudaGetDeviceCount(&count));
+  NGDSIM_CUDA_CHECK(cudaSetDevice(count > 0 ? c.device_index % count : 0));
   if (c.landscape == "parabola") return run_parabola(c, plan, progress, work);
   if (c.landscape == "cubic") return run_cubic(c, plan, progress, work);
   if (c.landscape == "cross") return run_cross(c, plan, progress, work);

@@ -5,7 +5,8 @@
 set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config libhdf5-dev libcli11-dev libtomlplusplus-dev
-          librandom123-dev libgtest-dev libeigen3-dev libboost-context-dev python3 python3-pip)
+          librandom123-dev libgtest-dev libeigen3-dev libboost-context-dev libopenmpi-dev
+          openmpi-bin python3 python3-pip)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -18,3 +18,11 @@ def results_of(path):
         out.update({"summary." + k: np.asarray(v).tobytes() for k, v in f["summary"].attrs.items()
                     if k not in HOW})
     return out
+
+
+def run_and_read(exe, args, d, name):
+    """Runs `exe run ARGS --out NAME` in folder d; (results_of the file, standard output)."""
+    import subprocess
+    r = subprocess.run([exe, "run", *args, "--out", name], cwd=d, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return results_of(d / name), r.stdout

@@ -9,7 +9,7 @@ import subprocess
 import time
 
 import pytest
-from results_of import results_of
+from results_of import results_of, run_and_read
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 EXE = os.path.abspath(os.environ.get("NGDSIM_EXE", os.path.join(ROOT, "build", "ngdsim")))
@@ -22,11 +22,7 @@ STUDY = ["--backend", "cpu", "--trajectories", str(N), "--steps", "2000", "--sav
 
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory):
-    d = tmp_path_factory.mktemp("whole")
-    r = subprocess.run([EXE, "run", *STUDY, "--out", "whole.h5"], cwd=d, capture_output=True,
-                       text=True)
-    assert r.returncode == 0, r.stderr
-    return results_of(d / "whole.h5")
+    return run_and_read(EXE, STUDY, tmp_path_factory.mktemp("whole"), "whole.h5")[0]
 
 
 def start(d, *extra):

@@ -1,0 +1,284 @@
+#include "mpi_run.hpp"
+
+#include <mpi.h>
+#include <omp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <stdexcept>
+
+#include "cpu_backend.hpp"
+#include "device_run.hpp"
+#include "h5_util.hpp"
+#include "memory.hpp"
+#include "output.hpp"
+#include "partial_state.hpp"
+#include "plan.hpp"
+#include "progress.hpp"
+#include "provenance.hpp"
+#include "registry.hpp"
+#include "run.hpp"
+#include "shard.hpp"
+#include "summary.hpp"
+
+namespace ngdsim::mpi {
+
+namespace {
+
+bool g_started = false, g_communicating = false;
+int g_rank = 0, g_size = 1, g_local_rank = 0, g_local_size = 1;
+
+// MPI counts are int: larger messages go in pieces.
+constexpr std::uint64_t kPiece = std::uint64_t{1} << 30;
+constexpr int kTagSize = 1, kTagBytes = 2;
+
+void check(int status, const char* what) {
+  if (status != MPI_SUCCESS) throw std::runtime_error(std::string("MPI: ") + what + " failed");
+}
+
+void send_bytes(const std::vector<char>& bytes, int to) {
+  const std::uint64_t n = bytes.size();
+  check(MPI_Send(&n, 1, MPI_UINT64_T, to, kTagSize, MPI_COMM_WORLD), "MPI_Send");
+  for (std::uint64_t at = 0; at < n; at += kPiece)
+    check(MPI_Send(bytes.data() + at, static_cast<int>(std::min(kPiece, n - at)), MPI_BYTE, to,
+                   kTagBytes, MPI_COMM_WORLD),
+          "MPI_Send");
+}
+
+std::vector<char> receive_bytes(int from) {
+  std::uint64_t n = 0;
+  check(MPI_Recv(&n, 1, MPI_UINT64_T, from, kTagSize, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+        "MPI_Recv");
+  std::vector<char> bytes(n);
+  for (std::uint64_t at = 0; at < n; at += kPiece)
+    check(MPI_Recv(bytes.data() + at, static_cast<int>(std::min(kPiece, n - at)), MPI_BYTE, from,
+                   kTagBytes, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+          "MPI_Recv");
+  return bytes;
+}
+
+// Raw bytes (a rank's /final rows), in pieces, with their own tag.
+constexpr int kTagRows = 3;
+
+void send_raw(const void* data, std::uint64_t n, int to) {
+  const char* p = static_cast<const char*>(data);
+  for (std::uint64_t at = 0; at < n; at += kPiece)
+    check(MPI_Send(p + at, static_cast<int>(std::min(kPiece, n - at)), MPI_BYTE, to, kTagRows,
+                   MPI_COMM_WORLD),
+          "MPI_Send");
+}
+
+void receive_raw(void* data, std::uint64_t n, int from) {
+  char* p = static_cast<char*>(data);
+  for (std::uint64_t at = 0; at < n; at += kPiece)
+    check(MPI_Recv(p + at, static_cast<int>(std::min(kPiece, n - at)), MPI_BYTE, from, kTagRows,
+                   MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+          "MPI_Recv");
+}
+
+// Rank 0's text (a refusal, or nothing) on every rank.
+std::string from_rank0(std::string text) {
+  std::uint64_t n = text.size();
+  check(MPI_Bcast(&n, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  text.resize(n);
+  if (n)
+    check(MPI_Bcast(text.data(), static_cast<int>(n), MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  return text;
+}
+
+// A rank's partial state as the bytes of an in-memory HDF5 file.
+std::vector<char> partial_image(const Config& c, const Plan& plan, Statistics& s,
+                                const TrajectoryRange& r) {
+  h5::Handle f = h5::create_memory_file("ngdsim-rank-" + std::to_string(g_rank) + ".h5");
+  const FinalArrays rows(c.dim, s.final_position, s.final_class, s.final_attractor, s.last_entry);
+  write_partial(h5::group(f, "partial"), c, plan, s, {{r.first_leaf, r.end_leaf}}, &rows);
+  return h5::file_image(f);
+}
+
+}  // namespace
+
+void init(int* argc, char*** argv) {
+  bool launched = false;
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS"})
+    if (std::getenv(v)) launched = true;
+  if (!launched) return;  // a plain run: no MPI at all
+  int provided = 0;
+  MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+  g_started = true;
+  MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &g_size);
+  MPI_Comm local;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, g_rank, MPI_INFO_NULL, &local);
+  MPI_Comm_rank(local, &g_local_rank);
+  MPI_Comm_size(local, &g_local_size);
+  MPI_Comm_free(&local);
+}
+
+void finalize() {
+  if (g_started) MPI_Finalize();
+  g_started = false;
+}
+
+int rank() { return g_rank; }
+int size() { return g_size; }
+bool communicating() { return g_communicating; }
+
+void abort(int status) {
+  std::cerr.flush();
+  if (g_started) MPI_Abort(MPI_COMM_WORLD, status);
+  std::_Exit(status);
+}
+
+void run_study(const Config& given, std::ostream& out, std::ostream& log) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const int P = g_size;
+  Config c = given;
+  const std::int64_t leaves = (c.trajectories + kLeafSize - 1) / kLeafSize;
+  if (c.shard_count > 0)
+    throw UsageError("invalid shard: under mpirun every rank is a shard already (drop --shard)");
+  if (c.resume)
+    throw UsageError(
+        "invalid resume: checkpoints are not kept under MPI yet (run the study "
+        "without mpirun to use --resume)");
+  if (P > leaves)
+    throw UsageError("invalid trajectories '" + std::to_string(c.trajectories) +
+                     "': " + std::to_string(P) + " ranks need at least " + std::to_string(P) +
+                     " leaves of " + std::to_string(kLeafSize) + " trajectories (N > " +
+                     std::to_string((P - 1) * std::int64_t{kLeafSize}) + ")");
+  c.shard_index = g_rank;
+  c.shard_count = P;
+  // Each rank on its own device, or on its share of the node's cores.
+  c.device_index = g_local_rank;
+  if (c.threads == 0) c.threads = std::max(1, omp_get_num_procs() / g_local_size);
+
+  // Rank 0 claims the output (or refuses, and every rank stops alike) before anything
+  // runs; from then on a rank that stops ends them all.
+  std::unique_ptr<OutputFile> file;
+  std::string refusal;
+  if (g_rank == 0) try {
+      file = std::make_unique<OutputFile>(c.out, c.force, "ngdsim-run");
+    } catch (const UsageError& e) {
+      refusal = e.what();
+    }
+  refusal = from_rank0(refusal);
+  if (!refusal.empty()) throw UsageError(refusal);
+  g_communicating = true;
+
+  const Backend backend = choose_backend(c);
+  check_host_memory(c, backend.name, cpu_threads(c));
+  const Plan plan = make_plan(c);
+  const TrajectoryRange r = shard_range(c);
+  if (g_rank == 0) {
+    log << "ngdsim: " << one_line(c) << "\n";
+    log << "ngdsim: " << P << " MPI ranks; rank 0: backend " << backend.name << " ("
+        << device_name(backend, c) << "), trajectories " << r.first << " to " << r.end - 1 << "\n";
+  }
+  Statistics s;
+  {
+    // Rank 0 shows its own share's progress; the other ranks are silent.
+    std::ostream silent(nullptr);
+    Progress progress(g_rank == 0 ? log : silent, (r.end - r.first) * c.steps,
+                      g_rank == 0 && isatty(STDERR_FILENO) != 0);
+    s = run_range(backend.name, c, plan, progress.counter());
+  }
+  // A test's way to make one rank fail after its work (NGDSIM_TEST_FAIL_RANK=R).
+  if (const char* fail = std::getenv("NGDSIM_TEST_FAIL_RANK"); fail && std::atoi(fail) == g_rank)
+    throw std::runtime_error("injected failure (NGDSIM_TEST_FAIL_RANK=" + std::string(fail) + ")");
+
+  // The statistics reduce over a binomial tree of ranks: at step k, rank r (a multiple
+  // of 2k) takes in the state of rank r + k, whose range follows its own, so every
+  // merged state stays a contiguous range with a few pending nodes. Rank 0 receives
+  // log2(P) states, not P.
+  Config stats = c;
+  stats.save_final = false;  // the /final rows go to rank 0 directly, below
+  const std::int64_t width = static_cast<std::int64_t>(plan.records()) * kNumQuantities;
+  MomentTree tree(leaves, static_cast<std::size_t>(width));
+  for (auto& n : s.nodes) tree.insert(n.level, n.index, std::move(n.data));
+  s.nodes.clear();
+  TrajectoryRange mine = r;
+  const auto gather_start = std::chrono::steady_clock::now();
+  std::uint64_t bytes = 0;
+  for (int step = 1; step < P; step *= 2) {
+    if (g_rank % (2 * step) == step) {  // hand the state on and leave the tree
+      s.nodes = tree.nodes();
+      send_bytes(partial_image(stats, plan, s, mine), g_rank - step);
+      break;
+    }
+    if (g_rank + step >= P) continue;
+    const std::vector<char> image = receive_bytes(g_rank + step);
+    bytes += image.size();
+    h5::Handle f = h5::open_image(image, "ngdsim-rank-" + std::to_string(g_rank + step) + ".h5");
+    const LeafRanges done =
+        read_partial(h5::open_group(f, "partial"), stats, plan, s, tree, nullptr);
+    if (done.size() != 1 || done[0].first != mine.end_leaf)
+      throw std::runtime_error("rank " + std::to_string(g_rank + step) +
+                               " sent a state that does not follow this rank's range");
+    mine.end_leaf = done[0].end;
+    mine.end = std::min(mine.end_leaf * kLeafSize, c.trajectories);
+  }
+  // The /final rows, rank by rank in trajectory order, straight to rank 0's file.
+  if (c.save_final && g_rank != 0) {
+    const std::size_t n = static_cast<std::size_t>(r.end - r.first);
+    send_raw(s.final_position.data() + r.first * c.dim, n * c.dim * sizeof(double), 0);
+    send_raw(s.final_class.data() + r.first, n, 0);
+    send_raw(s.final_attractor.data() + r.first, n * sizeof(std::int32_t), 0);
+    send_raw(s.last_entry.data() + r.first, n * sizeof(std::int64_t), 0);
+  }
+  if (g_rank != 0) return;
+
+  // Rank 0: the whole study's state, then the file.
+  Config whole = given;
+  whole.shard_index = whole.shard_count = 0;
+  PartialMerge merge(whole, file->root());
+  s.nodes = tree.nodes();
+  {
+    const std::vector<char> image = partial_image(stats, plan, s, mine);
+    h5::Handle f = h5::open_image(image, "ngdsim-merged.h5");
+    merge.add(h5::open_group(f, "partial"), mine, false);
+  }
+  if (c.save_final) {
+    FinalSink& rows = *merge.rows();
+    rows.write(r.first, r.end - r.first, s.final_position.data() + r.first * c.dim,
+               s.final_class.data() + r.first, s.final_attractor.data() + r.first,
+               s.last_entry.data() + r.first);
+    std::vector<double> position;
+    std::vector<std::int8_t> cls;
+    std::vector<std::int32_t> attractor;
+    std::vector<std::int64_t> last;
+    for (int from = 1; from < P; ++from) {
+      Config part = c;
+      part.shard_index = from;
+      const TrajectoryRange pr = shard_range(part);
+      const std::size_t n = static_cast<std::size_t>(pr.end - pr.first);
+      position.resize(n * c.dim);
+      cls.resize(n);
+      attractor.resize(n);
+      last.resize(n);
+      receive_raw(position.data(), n * c.dim * sizeof(double), from);
+      receive_raw(cls.data(), n, from);
+      receive_raw(attractor.data(), n * sizeof(std::int32_t), from);
+      receive_raw(last.data(), n * sizeof(std::int64_t), from);
+      bytes += n * (c.dim * sizeof(double) + 13);
+      rows.write(pr.first, static_cast<std::int64_t>(n), position.data(), cls.data(),
+                 attractor.data(), last.data());
+    }
+  }
+  const auto now = std::chrono::steady_clock::now();
+  // What the gather costs (bench/mpi_scaling.py reads it): from rank 0's own work done
+  // to the last state merged, waiting for slower ranks included.
+  log << "ngdsim: gathered and merged " << P << " partial states (" << bytes
+      << " bytes at rank 0) in " << std::chrono::duration<double>(now - gather_start).count()
+      << " s\n";
+  const double secs = std::chrono::duration<double>(now - t0).count();
+  const std::string device = std::to_string(P) + " MPI ranks; rank 0: " + device_name(backend, c);
+  const Estimates e = merge.finish(secs, backend.name, device);
+  write_provenance(file->root(), {backend.name, device});
+  file->commit();
+  print_summary(out, whole, e, whole.out);
+}
+
+}  // namespace ngdsim::mpi

@@ -1,0 +1,32 @@
+// ngdsim under MPI (mpirun, srun): one study spread over P processes, each a shard of
+// the trajectories on its own device or its share of the cores, their partial states
+// gathered to rank 0 and merged in the fixed tree order, so the file is the single
+// process's bit for bit. Built with Open MPI when CMake finds it (host/mpi_run.cpp);
+// otherwise host/mpi_stub.cpp refuses to run under a launcher.
+#pragma once
+
+#include <iosfwd>
+
+#include "config.hpp"
+
+namespace ngdsim::mpi {
+
+// Starts MPI when an MPI launcher started this process; a plain run never touches MPI.
+// UsageError when launched by one in a build without MPI.
+void init(int* argc, char*** argv);
+void finalize();
+// This process's rank and the number of ranks (0 and 1 outside MPI).
+int rank();
+int size();
+// Whether more than one rank runs.
+inline bool spread() { return size() > 1; }
+// Whether the ranks have begun to depend on each other (past the checks every rank
+// makes alike): a rank that stops then must end them all.
+bool communicating();
+// Ends every rank of the job at once with `status` (a failure on one rank).
+[[noreturn]] void abort(int status);
+
+// ngdsim run over the ranks; rank 0 writes the file and prints the summary.
+void run_study(const Config& c, std::ostream& out, std::ostream& log);
+
+}  // namespace ngdsim::mpi

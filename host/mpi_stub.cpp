@@ -1,0 +1,29 @@
+// Built without MPI: a plain program, which refuses to be one of several ranks (each would
+// run the whole study and they would compete for one output file).
+#include <cstdlib>
+#include <string>
+
+#include "config.hpp"
+#include "mpi_run.hpp"
+
+namespace ngdsim::mpi {
+
+void init(int*, char***) {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS"})
+    if (std::getenv(v))
+      throw UsageError(
+          "ngdsim was started by an MPI launcher, but this build has no MPI support "
+          "(install Open MPI, libopenmpi-dev, and rebuild; or run it without mpirun)");
+}
+
+void finalize() {}
+int rank() { return 0; }
+int size() { return 1; }
+bool communicating() { return false; }
+void abort(int status) { std::exit(status); }
+
+void run_study(const Config&, std::ostream&, std::ostream&) {
+  throw UsageError("this build has no MPI support (install Open MPI, libopenmpi-dev, and rebuild)");
+}
+
+}  // namespace ngdsim::mpi

@@ -1,0 +1,80 @@
+"""ngdsim under MPI: `mpirun -np P ngdsim run` for P = 1 to 4 (oversubscribed on a small
+machine) writes the single process's file bit for bit; a rank that fails stops the job
+with a message naming it, exit status 1 and no output file; bad input is refused once,
+by rank 0, with exit status 2."""
+import os
+import shutil
+import subprocess
+
+import pytest
+from results_of import results_of, run_and_read
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+EXE = os.path.abspath(os.environ.get("NGDSIM_EXE", os.path.join(ROOT, "build", "ngdsim")))
+MPIRUN = shutil.which("mpirun")
+
+# The default study at N = 10^5, K = 1000 (a tenth of the trajectories under the
+# sanitizers), with /final.
+N = 10000 if os.environ.get("NGDSIM_TEST_SCALE") == "sanitize" else 100000
+STUDY = ["--backend", "cpu", "--trajectories", str(N), "--steps", "1000", "--save-final"]
+
+
+def mpirun(p, *args, cwd, env=None):
+    # Root (CI) needs --allow-run-as-root; more ranks than cores need --oversubscribe.
+    cmd = [MPIRUN, "--allow-run-as-root", "--oversubscribe", "-np", str(p), EXE, *args]
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1",
+                               **(env or {})})
+
+
+@pytest.fixture(scope="module", autouse=True)
+def mpi_build(tmp_path_factory):
+    if MPIRUN is None:
+        pytest.skip("no mpirun on this machine")
+    r = mpirun(1, "run", "--backend", "cpu", "--trajectories", "256", "--steps", "5",
+               "--out", "probe.h5", cwd=tmp_path_factory.mktemp("probe"))
+    if "this build has no MPI support" in r.stderr:
+        pytest.skip("this build of ngdsim has no MPI")
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory):
+    return run_and_read(EXE, STUDY, tmp_path_factory.mktemp("single"), "single.h5")
+
+
+@pytest.mark.parametrize("p", [1, 2, 3, 4])
+def test_p_ranks_write_the_single_process_file(tmp_path, single, p):
+    r = mpirun(p, "run", *STUDY, "--out", "mpi.h5", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    want, summary = single
+    got = results_of(tmp_path / "mpi.h5")
+    assert sorted(got) == sorted(want)
+    assert [k for k in want if got[k] != want[k]] == []
+    # One summary, printed by rank 0, with the single run's estimates.
+    assert r.stdout.count("P(flat, 0.1)") == 1
+    estimates = [line for line in summary.splitlines() if line.strip().startswith("P(")]
+    assert estimates and all(line in r.stdout for line in estimates)
+    if p > 1:
+        assert f"{p} MPI ranks" in r.stderr
+
+
+def test_a_failing_rank_stops_the_job_and_leaves_no_file(tmp_path):
+    r = mpirun(3, "run", *STUDY, "--out", "f.h5", cwd=tmp_path,
+               env={"NGDSIM_TEST_FAIL_RANK": "1"})
+    assert r.returncode == 1, r.stderr
+    assert "ngdsim: rank 1: failed: injected failure" in r.stderr
+    assert not os.path.exists(tmp_path / "f.h5")
+
+
+def test_bad_input_is_refused_once(tmp_path):
+    r = mpirun(3, "run", "--backend", "cpu", "--alpha0", "-1", "--out", "b.h5", cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.count("invalid alpha0") == 1, r.stderr
+    (tmp_path / "exists.h5").write_bytes(b"x")
+    r = mpirun(2, "run", *STUDY, "--out", "exists.h5", cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.count("the file exists") == 1, r.stderr
+    r = mpirun(4, "run", "--backend", "cpu", "--trajectories", "600", "--out", "t.h5",
+               cwd=tmp_path)
+    assert r.returncode == 2 and "4 ranks need at least 4 leaves" in r.stderr, r.stderr
