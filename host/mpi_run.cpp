@@ -133,10 +133,7 @@ void abort(int status) {
   std::_Exit(status);
 }
 
-void run_study(const Config& given, std::ostream& out, std::ostream& log) {
-  const auto t0 = std::chrono::steady_clock::now();
-  const int P = g_size;
-  Config c = given;
+void check_spreadable(const Config& c) {
   const std::int64_t leaves = (c.trajectories + kLeafSize - 1) / kLeafSize;
   if (c.shard_count > 0)
     throw UsageError("invalid shard: under mpirun every rank is a shard already (drop --shard)");
@@ -144,29 +141,34 @@ void run_study(const Config& given, std::ostream& out, std::ostream& log) {
     throw UsageError(
         "invalid resume: checkpoints are not kept under MPI yet (run the study "
         "without mpirun to use --resume)");
-  if (P > leaves)
-    throw UsageError("invalid trajectories '" + std::to_string(c.trajectories) +
-                     "': " + std::to_string(P) + " ranks need at least " + std::to_string(P) +
+  if (g_size > leaves)
+    throw UsageError("invalid trajectories '" + std::to_string(c.trajectories) + "': " +
+                     std::to_string(g_size) + " ranks need at least " + std::to_string(g_size) +
                      " leaves of " + std::to_string(kLeafSize) + " trajectories (N > " +
-                     std::to_string((P - 1) * std::int64_t{kLeafSize}) + ")");
+                     std::to_string((g_size - 1) * std::int64_t{kLeafSize}) + ")");
+}
+
+std::string agree(const std::string& refusal) {
+  const std::string shared = from_rank0(refusal);
+  if (shared.empty()) g_communicating = true;
+  return shared;
+}
+
+std::int64_t agree(std::int64_t value) {
+  check(MPI_Bcast(&value, 1, MPI_INT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  return value;
+}
+
+Estimates run_point(const Config& given, hid_t root, std::ostream& log) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const int P = g_size;
+  Config c = given;
+  const std::int64_t leaves = (c.trajectories + kLeafSize - 1) / kLeafSize;
   c.shard_index = g_rank;
   c.shard_count = P;
   // Each rank on its own device, or on its share of the node's cores.
   c.device_index = g_local_rank;
   if (c.threads == 0) c.threads = std::max(1, omp_get_num_procs() / g_local_size);
-
-  // Rank 0 claims the output (or refuses, and every rank stops alike) before anything
-  // runs; from then on a rank that stops ends them all.
-  std::unique_ptr<OutputFile> file;
-  std::string refusal;
-  if (g_rank == 0) try {
-      file = std::make_unique<OutputFile>(c.out, c.force, "ngdsim-run");
-    } catch (const UsageError& e) {
-      refusal = e.what();
-    }
-  refusal = from_rank0(refusal);
-  if (!refusal.empty()) throw UsageError(refusal);
-  g_communicating = true;
 
   const Backend backend = choose_backend(c);
   check_host_memory(c, backend.name, cpu_threads(c));
@@ -228,12 +230,12 @@ void run_study(const Config& given, std::ostream& out, std::ostream& log) {
     send_raw(s.final_attractor.data() + r.first, n * sizeof(std::int32_t), 0);
     send_raw(s.last_entry.data() + r.first, n * sizeof(std::int64_t), 0);
   }
-  if (g_rank != 0) return;
+  if (g_rank != 0) return Estimates();
 
   // Rank 0: the whole study's state, then the file.
   Config whole = given;
   whole.shard_index = whole.shard_count = 0;
-  PartialMerge merge(whole, file->root());
+  PartialMerge merge(whole, root);
   s.nodes = tree.nodes();
   {
     const std::vector<char> image = partial_image(stats, plan, s, mine);
@@ -275,10 +277,27 @@ void run_study(const Config& given, std::ostream& out, std::ostream& log) {
       << " s\n";
   const double secs = std::chrono::duration<double>(now - t0).count();
   const std::string device = std::to_string(P) + " MPI ranks; rank 0: " + device_name(backend, c);
-  const Estimates e = merge.finish(secs, backend.name, device);
-  write_provenance(file->root(), {backend.name, device});
+  return merge.finish(secs, backend.name, device);
+}
+
+void run_study(const Config& c, std::ostream& out, std::ostream& log) {
+  check_spreadable(c);
+  // Rank 0 claims the output (or refuses, and every rank stops alike) before anything
+  // runs; from then on a rank that stops ends them all.
+  std::unique_ptr<OutputFile> file;
+  std::string refusal;
+  if (g_rank == 0) try {
+      file = std::make_unique<OutputFile>(c.out, c.force, "ngdsim-run");
+    } catch (const UsageError& e) {
+      refusal = e.what();
+    }
+  refusal = agree(refusal);
+  if (!refusal.empty()) throw UsageError(refusal);
+  const Estimates e = run_point(c, g_rank == 0 ? file->root() : -1, log);
+  if (g_rank != 0) return;
+  write_provenance(file->root(), {e.backend, e.device});
   file->commit();
-  print_summary(out, whole, e, whole.out);
+  print_summary(out, c, e, c.out);
 }
 
 }  // namespace ngdsim::mpi

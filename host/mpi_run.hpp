@@ -5,9 +5,14 @@
 // otherwise host/mpi_stub.cpp refuses to run under a launcher.
 #pragma once
 
+#include <hdf5.h>
+
+#include <cstdint>
 #include <iosfwd>
+#include <string>
 
 #include "config.hpp"
+#include "estimates.hpp"
 
 namespace ngdsim::mpi {
 
@@ -28,5 +33,15 @@ bool communicating();
 
 // ngdsim run over the ranks; rank 0 writes the file and prints the summary.
 void run_study(const Config& c, std::ostream& out, std::ostream& log);
+
+// For a sweep: UsageError unless c can be spread over the ranks (every rank checks alike).
+void check_spreadable(const Config& c);
+// Rank 0's refusal (empty: none) on every rank; past an empty one the ranks depend on
+// each other. And rank 0's count on every rank.
+std::string agree(const std::string& refusal);
+std::int64_t agree(std::int64_t value);
+// One point of a study over every rank; rank 0 writes its datasets under `root` and
+// gets its estimates (the other ranks: empty estimates, `root` unused).
+Estimates run_point(const Config& c, hid_t root, std::ostream& log);
 
 }  // namespace ngdsim::mpi

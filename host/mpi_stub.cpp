@@ -1,6 +1,7 @@
 // Built without MPI: a plain program, which refuses to be one of several ranks (each would
 // run the whole study and they would compete for one output file).
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
 
 #include "config.hpp"
@@ -22,8 +23,15 @@ int size() { return 1; }
 bool communicating() { return false; }
 void abort(int status) { std::exit(status); }
 
+// Never reached: without MPI there is one rank, and nothing is spread.
 void run_study(const Config&, std::ostream&, std::ostream&) {
-  throw UsageError("this build has no MPI support (install Open MPI, libopenmpi-dev, and rebuild)");
+  throw std::logic_error("MPI run without MPI");
+}
+void check_spreadable(const Config&) {}
+std::string agree(const std::string& refusal) { return refusal; }
+std::int64_t agree(std::int64_t value) { return value; }
+Estimates run_point(const Config&, hid_t, std::ostream&) {
+  throw std::logic_error("MPI run without MPI");
 }
 
 }  // namespace ngdsim::mpi

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <map>
+#include <memory>
 #include <ostream>
 #include <sstream>
 
@@ -201,10 +202,6 @@ void write_table(hid_t root, const Config& base, const Config& first,
 void run_sweep(const Config& base, std::ostream& out, std::ostream& log) {
   if (base.vary.empty())
     throw UsageError("invalid vary: ngdsim sweep needs --vary KEY=V1,V2,... (one or two settings)");
-  if (mpi::spread())
-    throw UsageError(
-        "ngdsim sweep does not run under mpirun yet: run it as M jobs with --shard "
-        "I/M and ngdsim merge, or without mpirun");
   // Every point's configuration is built and validated before anything runs.
   std::vector<std::vector<std::size_t>> index{{}};
   for (const auto& [key, values] : base.vary) {
@@ -244,10 +241,19 @@ void run_sweep(const Config& base, std::ostream& out, std::ostream& log) {
     std::tie(first, end) = shard_points(points.size(), base.shard_index, base.shard_count);
     for (Config& c : points) c.shard_count = 0;  // each point runs whole
   }
+  // Under MPI every point runs over all the ranks, one after another; rank 0 alone owns
+  // the file.
+  const bool ranks = mpi::spread();
+  if (ranks) {
+    if (shard)
+      throw UsageError("invalid shard: under mpirun the ranks share every point (drop --shard)");
+    for (Config c : points) {
+      c.resume = false;  // a sweep's --resume keeps its finished points, under MPI too
+      mpi::check_spreadable(c);
+    }
+  }
   const Backend backend = choose_backend(base);
   for (const Config& c : points) check_host_memory(c, backend.name, cpu_threads(c));
-  // Claims OUT and OUT.partial.
-  OutputFile file(base.out, base.force, shard ? kShardFiletype : "ngdsim-sweep");
   const std::string partial = sidecar_path(base.out, ".partial");
 
   std::vector<std::string> columns;
@@ -264,14 +270,35 @@ void run_sweep(const Config& base, std::ostream& out, std::ostream& log) {
     columns.emplace_back(name);
 
   const std::string key = resume_key(points);
-  std::vector<std::vector<double>> rows = kept_points(partial, base, key, file.root(), log);
+  std::unique_ptr<OutputFile> owned;
+  std::vector<std::vector<double>> rows;
+  std::string refusal;
+  if (!ranks || mpi::rank() == 0) try {
+      // Claims OUT and OUT.partial.
+      owned = std::make_unique<OutputFile>(base.out, base.force,
+                                           shard ? kShardFiletype : "ngdsim-sweep");
+      rows = kept_points(partial, base, key, owned->root(), log);
+    } catch (const UsageError& e) {
+      if (!ranks) throw;
+      refusal = e.what();
+    }
+  if (ranks) {
+    if (refusal = mpi::agree(refusal); !refusal.empty()) throw UsageError(refusal);
+    const auto kept = static_cast<std::size_t>(mpi::agree(static_cast<std::int64_t>(rows.size())));
+    if (mpi::rank() != 0) {
+      for (std::size_t i = kept; i < points.size(); ++i) mpi::run_point(points[i], -1, log);
+      return;
+    }
+  }
+  OutputFile& file = *owned;
   try {
     for (std::size_t i = first + rows.size(); i < end; ++i) {
       h5::Handle group = h5::group(file.root(), point_name(i));
       h5::attr(group, "label", labels[i]);
       log << "ngdsim sweep: point " << i + 1 << " of " << points.size() << ": " << labels[i]
           << "\n";
-      const Estimates e = run_point(points[i], backend, group, log);
+      const Estimates e =
+          ranks ? mpi::run_point(points[i], group, log) : run_point(points[i], backend, group, log);
       std::vector<double> row;
       for (std::size_t a = 0; a < V; ++a) {
         const std::string& v = base.vary[a].second[index[i][a]];

@@ -26,3 +26,23 @@ def run_and_read(exe, args, d, name):
     r = subprocess.run([exe, "run", *args, "--out", name], cwd=d, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     return results_of(d / name), r.stdout
+
+
+def sweep_contents(path):
+    """{dataset or point summary attribute: bytes}, but the configuration texts (which name
+    the output file) and what describes how a point ran (its time, rate and device)."""
+    out = {}
+    with h5py.File(path, "r") as f:
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset) and not name.endswith("config"):
+                value = np.asarray(obj[()])
+                if name == "sweep/table":  # its last column is each point's wall time
+                    value = np.ascontiguousarray(value[:, :-1])
+                out[name] = value.tobytes()
+            if isinstance(obj, h5py.Group) and name.endswith("/summary"):
+                for k, v in obj.attrs.items():
+                    if k not in HOW:
+                        out[name + "." + k] = np.asarray(v).tobytes()
+        f.visititems(visit)
+        out["sweep.columns"] = f["sweep"].attrs["columns"]
+    return out

@@ -1,5 +1,5 @@
-"""ngdsim under MPI: `mpirun -np P ngdsim run` for P = 1 to 4 (oversubscribed on a small
-machine) writes the single process's file bit for bit; a rank that fails stops the job
+"""ngdsim under MPI: `mpirun -np P ngdsim run` (and `sweep`, a sweep of 3 points) for P = 1
+to 4 (oversubscribed on a small machine) writes the single process's file bit for bit; a rank that fails stops the job
 with a message naming it, exit status 1 and no output file; bad input is refused once,
 by rank 0, with exit status 2."""
 import os
@@ -7,7 +7,7 @@ import shutil
 import subprocess
 
 import pytest
-from results_of import results_of, run_and_read
+from results_of import results_of, run_and_read, sweep_contents
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 EXE = os.path.abspath(os.environ.get("NGDSIM_EXE", os.path.join(ROOT, "build", "ngdsim")))
@@ -57,6 +57,29 @@ def test_p_ranks_write_the_single_process_file(tmp_path, single, p):
     assert estimates and all(line in r.stdout for line in estimates)
     if p > 1:
         assert f"{p} MPI ranks" in r.stderr
+
+
+SWEEP = ["--backend", "cpu", "--trajectories", str(N // 10), "--steps", "1000",
+         "--vary", "alpha0=0.5,1,2"]
+
+
+@pytest.fixture(scope="module")
+def single_sweep(tmp_path_factory):
+    d = tmp_path_factory.mktemp("sweep")
+    r = subprocess.run([EXE, "sweep", *SWEEP, "--out", "sweep.h5"], cwd=d, capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    return sweep_contents(d / "sweep.h5")
+
+
+@pytest.mark.parametrize("p", [1, 2, 3, 4])
+def test_a_sweep_over_p_ranks_is_the_single_process_sweep(tmp_path, single_sweep, p):
+    r = mpirun(p, "sweep", *SWEEP, "--out", "mpi.h5", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    got = sweep_contents(tmp_path / "mpi.h5")
+    assert sorted(got) == sorted(single_sweep)
+    assert [k for k in single_sweep if got[k] != single_sweep[k]] == []
+    assert r.stdout.count("alpha0=2") == 1
 
 
 def test_a_failing_rank_stops_the_job_and_leaves_no_file(tmp_path):

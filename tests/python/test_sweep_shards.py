@@ -6,8 +6,8 @@ import os
 import subprocess
 
 import h5py
-import numpy as np
 import pytest
+from results_of import sweep_contents
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 EXE = os.path.abspath(os.environ.get("NGDSIM_EXE", os.path.join(ROOT, "build", "ngdsim")))
@@ -15,31 +15,8 @@ EXE = os.path.abspath(os.environ.get("NGDSIM_EXE", os.path.join(ROOT, "build", "
 # 6 points: 4 shards hold 2, 2, 1 and 1.
 SWEEP = ["--backend", "cpu", "--trajectories", "2000", "--steps", "200", "--threads", "2",
          "--vary", "p=0.5,0.75,1", "--vary", "alpha0=0.5,1", "--sample-paths", "8"]
-HOW = {"wall_seconds", "trajectory_steps_per_second", "device", "backend"}
-
-
 def ngdsim(*args, cwd):
     return subprocess.run([EXE, *args], cwd=cwd, capture_output=True, text=True)
-
-
-def contents(path):
-    """{dataset or point summary attribute: bytes}, but the configuration texts (which name
-    the output file) and what describes how a point ran (its time, rate and device)."""
-    out = {}
-    with h5py.File(path, "r") as f:
-        def visit(name, obj):
-            if isinstance(obj, h5py.Dataset) and not name.endswith("config"):
-                value = np.asarray(obj[()])
-                if name == "sweep/table":  # its last column is each point's wall time
-                    value = np.ascontiguousarray(value[:, :-1])
-                out[name] = value.tobytes()
-            if isinstance(obj, h5py.Group) and name.endswith("/summary"):
-                for k, v in obj.attrs.items():
-                    if k not in HOW:
-                        out[name + "." + k] = np.asarray(v).tobytes()
-        f.visititems(visit)
-        out["sweep.columns"] = f["sweep"].attrs["columns"]
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +24,7 @@ def single(tmp_path_factory):
     d = tmp_path_factory.mktemp("single")
     r = ngdsim("sweep", *SWEEP, "--out", "sweep.h5", cwd=d)
     assert r.returncode == 0, r.stderr
-    return contents(d / "sweep.h5"), r.stdout
+    return sweep_contents(d / "sweep.h5"), r.stdout
 
 
 def run_shards(d, m, backends=None):
@@ -69,7 +46,7 @@ def test_merged_sweep_shards_are_the_single_sweep(tmp_path, single, m):
     r = ngdsim("merge", *reversed(shards), "--out", "merged.h5", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     want, table = single
-    got = contents(tmp_path / "merged.h5")
+    got = sweep_contents(tmp_path / "merged.h5")
     assert sorted(got) == sorted(want)
     assert [k for k in want if got[k] != want[k]] == []
     with h5py.File(tmp_path / "merged.h5", "r") as f:
@@ -91,7 +68,7 @@ def test_sweep_shards_on_the_device_merge_to_the_same_sweep(tmp_path, single):
     shards = run_shards(tmp_path, 2, ["emulated", "cpu"])
     r = ngdsim("merge", *shards, "--out", "merged.h5", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    got, want = contents(tmp_path / "merged.h5"), single[0]
+    got, want = sweep_contents(tmp_path / "merged.h5"), single[0]
     assert [k for k in want if got.get(k) != want[k]] == []
 
 
