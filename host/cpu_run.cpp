@@ -56,14 +56,16 @@ Statistics run_cpu(const Config& c, const Plan& plan, std::atomic<std::int64_t>&
     total.sample = std::move(checkpoint->start.sample);
     for (auto& n : checkpoint->start.nodes) tree.insert(n.level, n.index, std::move(n.data));
     done_before = checkpoint->done;
-    if (c.save_final) {
+    if (c.save_final && checkpoint->copy_rows) {
       FinalArrays rows(c.dim, total.final_position, total.final_class, total.final_attractor,
                        total.last_entry);
       checkpoint->copy_rows(rows);
     }
     progress += trajectories_in(done_before, c.trajectories) * c.steps;
   }
-  const LeafRanges tiles = tiles_of(subtract({range.first_leaf, range.end_leaf}, done_before),
+  LeafRanges skipped = done_before;
+  if (checkpoint) skipped.insert(skipped.end(), checkpoint->skip.begin(), checkpoint->skip.end());
+  const LeafRanges tiles = tiles_of(subtract({range.first_leaf, range.end_leaf}, skipped),
                                     range.first_leaf, c.tile / kLeafSize);
   std::vector<unsigned char> done(tiles.size(), 0);
   CpuWave wave{c,    plan, tiles, cpu_threads(c), false, Clock::time_point::max(),

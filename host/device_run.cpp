@@ -48,12 +48,14 @@ Statistics run_device(const std::string& backend, const Config& c, const Plan& p
     for (auto& n : start.nodes) tree.insert(n.level, n.index, std::move(n.data));
     start.nodes.clear();
     saved = checkpoint->done;
-    if (c.save_final && rows) checkpoint->copy_rows(*rows);
+    if (c.save_final && rows && checkpoint->copy_rows) checkpoint->copy_rows(*rows);
     progress += trajectories_in(saved, c.trajectories) * c.steps;
   }
 
   DeviceWork work;
-  work.todo = subtract({range.first_leaf, range.end_leaf}, saved);
+  LeafRanges skipped = saved;
+  if (checkpoint) skipped.insert(skipped.end(), checkpoint->skip.begin(), checkpoint->skip.end());
+  work.todo = subtract({range.first_leaf, range.end_leaf}, skipped);
   work.tree = &tree;
   work.rows = rows;
   LeafRanges done = saved;

@@ -118,12 +118,12 @@ std::string unknown_option_hint(const CommandLine& cli, const CLI::ParseError& e
 
 // Under MPI every rank parses and validates alike: a refusal is printed by rank 0 only; a
 // failure or a stop names its rank, and once the ranks depend on each other ends them all.
-static int report(int status, const std::string& line, bool usage) {
+static int report(int status, const std::string& line, bool usage, bool stopped = false) {
   const bool ranks = mpi::spread();
   if (!ranks || mpi::rank() == 0 || !usage)
     std::cerr << "ngdsim: " << (ranks && !usage ? "rank " + std::to_string(mpi::rank()) + ": " : "")
               << line << "\n";
-  if (ranks && mpi::communicating()) mpi::abort(status);
+  if (ranks && mpi::communicating()) return stopped ? mpi::settle(status) : (mpi::abort(status), 0);
   return status;
 }
 
@@ -154,7 +154,7 @@ static int run_command(int argc, char** argv) {
     return report(2, std::string("error: ") + e.what(), true);
   } catch (const Interrupted& e) {
     // The status a shell reports for a process the signal ended.
-    return report(128 + e.signal, e.what(), mpi::rank() != 0);
+    return report(128 + e.signal, e.what(), mpi::rank() != 0, true);
   } catch (const std::exception& e) {
     return report(1, std::string("failed: ") + e.what(), false);
   }

@@ -11,9 +11,11 @@
 #include <memory>
 #include <stdexcept>
 
+#include "checkpoint.hpp"
 #include "cpu_backend.hpp"
 #include "device_run.hpp"
 #include "h5_util.hpp"
+#include "interrupt.hpp"
 #include "memory.hpp"
 #include "output.hpp"
 #include "partial_state.hpp"
@@ -92,10 +94,10 @@ std::string from_rank0(std::string text) {
 
 // A rank's partial state as the bytes of an in-memory HDF5 file.
 std::vector<char> partial_image(const Config& c, const Plan& plan, Statistics& s,
-                                const TrajectoryRange& r) {
+                                const LeafRanges& done) {
   h5::Handle f = h5::create_memory_file("ngdsim-rank-" + std::to_string(g_rank) + ".h5");
   const FinalArrays rows(c.dim, s.final_position, s.final_class, s.final_attractor, s.last_entry);
-  write_partial(h5::group(f, "partial"), c, plan, s, {{r.first_leaf, r.end_leaf}}, &rows);
+  write_partial(h5::group(f, "partial"), c, plan, s, done, &rows);
   return h5::file_image(f);
 }
 
@@ -127,6 +129,19 @@ int rank() { return g_rank; }
 int size() { return g_size; }
 bool communicating() { return g_communicating; }
 
+int settle(int status) {
+  MPI_Request all;
+  if (MPI_Ibarrier(MPI_COMM_WORLD, &all) != MPI_SUCCESS) abort(status);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  int done = 0;
+  while (!done && std::chrono::steady_clock::now() < deadline) {
+    MPI_Test(&all, &done, MPI_STATUS_IGNORE);
+    if (!done) usleep(10000);
+  }
+  if (!done) abort(status);
+  return status;
+}
+
 void abort(int status) {
   std::cerr.flush();
   if (g_started) MPI_Abort(MPI_COMM_WORLD, status);
@@ -137,10 +152,6 @@ void check_spreadable(const Config& c) {
   const std::int64_t leaves = (c.trajectories + kLeafSize - 1) / kLeafSize;
   if (c.shard_count > 0)
     throw UsageError("invalid shard: under mpirun every rank is a shard already (drop --shard)");
-  if (c.resume)
-    throw UsageError(
-        "invalid resume: checkpoints are not kept under MPI yet (run the study "
-        "without mpirun to use --resume)");
   if (g_size > leaves)
     throw UsageError("invalid trajectories '" + std::to_string(c.trajectories) + "': " +
                      std::to_string(g_size) + " ranks need at least " + std::to_string(g_size) +
@@ -159,7 +170,8 @@ std::int64_t agree(std::int64_t value) {
   return value;
 }
 
-Estimates run_point(const Config& given, hid_t root, std::ostream& log) {
+Estimates run_point(const Config& given, hid_t root, std::ostream& log, RunCheckpoint* saved,
+                    const std::string& resume_hint) {
   const auto t0 = std::chrono::steady_clock::now();
   const int P = g_size;
   Config c = given;
@@ -179,29 +191,78 @@ Estimates run_point(const Config& given, hid_t root, std::ostream& log) {
     log << "ngdsim: " << P << " MPI ranks; rank 0: backend " << backend.name << " ("
         << device_name(backend, c) << "), trajectories " << r.first << " to " << r.end - 1 << "\n";
   }
+  // Checkpoints: every rank saves its own state (rank 0's holds what a resumed run
+  // started from); the other ranks skip the leaves saved before.
+  LeafRanges before;  // done before this run, in rank 0's state
+  std::unique_ptr<RunCheckpoint> cp;
+  if (saved) {
+    cp = std::make_unique<RunCheckpoint>();
+    cp->interval = c.checkpoint;
+    cp->generation = saved->generation;
+    cp->parts = saved->parts;
+    cp->first_started_utc = saved->first_started_utc;
+    if (saved->resumed) {
+      before = saved->done;
+      cp->resumed = true;
+      if (g_rank == 0) {
+        cp->start = std::move(saved->start);
+        cp->done = saved->done;
+        cp->copy_rows = saved->copy_rows;
+      } else {
+        cp->start.allocate(plan.records(), static_cast<int>(c.eps.size()), plan.attractors,
+                           static_cast<int>(plan.sample_ids.size()), c.dim);
+        cp->skip = saved->done;
+      }
+    }
+    const char* fail = std::getenv("NGDSIM_TEST_FAIL_RANK");
+    const char* after = std::getenv("NGDSIM_TEST_FAIL_AFTER_SAVES");
+    cp->save = [&, fail, after, saves = 0](const Statistics& total, const LeafRanges& done,
+                                           const FinalSource* rows) mutable {
+      save_checkpoint(c, backend.name, plan, total, done, rows, *cp);
+      // A test's way to make one rank fail while the others run (after its k-th save).
+      if (fail && after && std::atoi(fail) == g_rank && ++saves >= std::atoi(after))
+        throw std::runtime_error("injected failure (NGDSIM_TEST_FAIL_RANK=" + std::string(fail) +
+                                 ", after " + std::to_string(saves) + " checkpoints)");
+    };
+  }
   Statistics s;
-  {
+  try {
     // Rank 0 shows its own share's progress; the other ranks are silent.
     std::ostream silent(nullptr);
     Progress progress(g_rank == 0 ? log : silent, (r.end - r.first) * c.steps,
                       g_rank == 0 && isatty(STDERR_FILENO) != 0);
-    s = run_range(backend.name, c, plan, progress.counter());
+    s = run_range(backend.name, c, plan, progress.counter(), cp.get());
+  } catch (const Interrupted& stop) {
+    if (!cp) throw;
+    throw Interrupted(stop.signal, std::string(stop.what()) + ": each rank saved its state in " +
+                                       checkpoint_path(c.out) + ".*; " + resume_hint);
   }
-  // A test's way to make one rank fail after its work (NGDSIM_TEST_FAIL_RANK=R).
-  if (const char* fail = std::getenv("NGDSIM_TEST_FAIL_RANK"); fail && std::atoi(fail) == g_rank)
+  // A test's way to make one rank fail after its work (NGDSIM_TEST_FAIL_RANK=R alone).
+  if (const char* fail = std::getenv("NGDSIM_TEST_FAIL_RANK");
+      fail && !std::getenv("NGDSIM_TEST_FAIL_AFTER_SAVES") && std::atoi(fail) == g_rank)
     throw std::runtime_error("injected failure (NGDSIM_TEST_FAIL_RANK=" + std::string(fail) + ")");
 
+  // The leaves in this rank's state: those it ran, and for rank 0 those saved before.
+  auto ran_by = [&](int rank) {
+    Config other = c;
+    other.shard_index = rank;
+    const TrajectoryRange o = shard_range(other);
+    return subtract({o.first_leaf, o.end_leaf}, before);
+  };
+  LeafRanges mine = ran_by(g_rank);
+  if (g_rank == 0) {
+    mine.insert(mine.end(), before.begin(), before.end());
+    mine = normalized(mine);
+  }
+
   // The statistics reduce over a binomial tree of ranks: at step k, rank r (a multiple
-  // of 2k) takes in the state of rank r + k, whose range follows its own, so every
-  // merged state stays a contiguous range with a few pending nodes. Rank 0 receives
-  // log2(P) states, not P.
+  // of 2k) takes in the state of rank r + k. Rank 0 receives log2(P) states, not P.
   Config stats = c;
   stats.save_final = false;  // the /final rows go to rank 0 directly, below
   const std::int64_t width = static_cast<std::int64_t>(plan.records()) * kNumQuantities;
   MomentTree tree(leaves, static_cast<std::size_t>(width));
   for (auto& n : s.nodes) tree.insert(n.level, n.index, std::move(n.data));
   s.nodes.clear();
-  TrajectoryRange mine = r;
   const auto gather_start = std::chrono::steady_clock::now();
   std::uint64_t bytes = 0;
   for (int step = 1; step < P; step *= 2) {
@@ -216,20 +277,27 @@ Estimates run_point(const Config& given, hid_t root, std::ostream& log) {
     h5::Handle f = h5::open_image(image, "ngdsim-rank-" + std::to_string(g_rank + step) + ".h5");
     const LeafRanges done =
         read_partial(h5::open_group(f, "partial"), stats, plan, s, tree, nullptr);
-    if (done.size() != 1 || done[0].first != mine.end_leaf)
+    const std::int64_t count = leaf_count(mine) + leaf_count(done);
+    mine.insert(mine.end(), done.begin(), done.end());
+    mine = normalized(mine);
+    if (leaf_count(mine) != count)
       throw std::runtime_error("rank " + std::to_string(g_rank + step) +
-                               " sent a state that does not follow this rank's range");
-    mine.end_leaf = done[0].end;
-    mine.end = std::min(mine.end_leaf * kLeafSize, c.trajectories);
+                               " sent a state that overlaps this rank's");
   }
   // The /final rows, rank by rank in trajectory order, straight to rank 0's file.
-  if (c.save_final && g_rank != 0) {
-    const std::size_t n = static_cast<std::size_t>(r.end - r.first);
-    send_raw(s.final_position.data() + r.first * c.dim, n * c.dim * sizeof(double), 0);
-    send_raw(s.final_class.data() + r.first, n, 0);
-    send_raw(s.final_attractor.data() + r.first, n * sizeof(std::int32_t), 0);
-    send_raw(s.last_entry.data() + r.first, n * sizeof(std::int64_t), 0);
-  }
+  auto rows_of = [&](const LeafRange& x) {
+    const std::int64_t first = x.first * kLeafSize;
+    return std::pair<std::int64_t, std::int64_t>{
+        first, std::min(x.end * kLeafSize, c.trajectories) - first};
+  };
+  if (c.save_final && g_rank != 0)
+    for (const LeafRange& x : ran_by(g_rank)) {
+      const auto [first, n] = rows_of(x);
+      send_raw(s.final_position.data() + first * c.dim, n * c.dim * sizeof(double), 0);
+      send_raw(s.final_class.data() + first, n, 0);
+      send_raw(s.final_attractor.data() + first, n * sizeof(std::int32_t), 0);
+      send_raw(s.last_entry.data() + first, n * sizeof(std::int64_t), 0);
+    }
   if (g_rank != 0) return Estimates();
 
   // Rank 0: the whole study's state, then the file.
@@ -240,34 +308,38 @@ Estimates run_point(const Config& given, hid_t root, std::ostream& log) {
   {
     const std::vector<char> image = partial_image(stats, plan, s, mine);
     h5::Handle f = h5::open_image(image, "ngdsim-merged.h5");
-    merge.add(h5::open_group(f, "partial"), mine, false);
+    merge.add(h5::open_group(f, "partial"), shard_range(whole), false);
   }
   if (c.save_final) {
-    FinalSink& rows = *merge.rows();
-    rows.write(r.first, r.end - r.first, s.final_position.data() + r.first * c.dim,
-               s.final_class.data() + r.first, s.final_attractor.data() + r.first,
-               s.last_entry.data() + r.first);
+    FinalSink& out_rows = *merge.rows();
+    // Rank 0's own rows and those saved before, then the other ranks'.
+    LeafRanges own = ran_by(0);
+    own.insert(own.end(), before.begin(), before.end());
+    for (const LeafRange& x : normalized(own)) {
+      const auto [first, n] = rows_of(x);
+      out_rows.write(first, n, s.final_position.data() + first * c.dim,
+                     s.final_class.data() + first, s.final_attractor.data() + first,
+                     s.last_entry.data() + first);
+    }
     std::vector<double> position;
     std::vector<std::int8_t> cls;
     std::vector<std::int32_t> attractor;
     std::vector<std::int64_t> last;
-    for (int from = 1; from < P; ++from) {
-      Config part = c;
-      part.shard_index = from;
-      const TrajectoryRange pr = shard_range(part);
-      const std::size_t n = static_cast<std::size_t>(pr.end - pr.first);
-      position.resize(n * c.dim);
-      cls.resize(n);
-      attractor.resize(n);
-      last.resize(n);
-      receive_raw(position.data(), n * c.dim * sizeof(double), from);
-      receive_raw(cls.data(), n, from);
-      receive_raw(attractor.data(), n * sizeof(std::int32_t), from);
-      receive_raw(last.data(), n * sizeof(std::int64_t), from);
-      bytes += n * (c.dim * sizeof(double) + 13);
-      rows.write(pr.first, static_cast<std::int64_t>(n), position.data(), cls.data(),
-                 attractor.data(), last.data());
-    }
+    for (int from = 1; from < P; ++from)
+      for (const LeafRange& x : ran_by(from)) {
+        const auto [first, n] = rows_of(x);
+        const auto k = static_cast<std::size_t>(n);
+        position.resize(k * c.dim);
+        cls.resize(k);
+        attractor.resize(k);
+        last.resize(k);
+        receive_raw(position.data(), k * c.dim * sizeof(double), from);
+        receive_raw(cls.data(), k, from);
+        receive_raw(attractor.data(), k * sizeof(std::int32_t), from);
+        receive_raw(last.data(), k * sizeof(std::int64_t), from);
+        bytes += k * (c.dim * sizeof(double) + 13);
+        out_rows.write(first, n, position.data(), cls.data(), attractor.data(), last.data());
+      }
   }
   const auto now = std::chrono::steady_clock::now();
   // What the gather costs (bench/mpi_scaling.py reads it): from rank 0's own work done
@@ -282,6 +354,17 @@ Estimates run_point(const Config& given, hid_t root, std::ostream& log) {
 
 void run_study(const Config& c, std::ostream& out, std::ostream& log) {
   check_spreadable(c);
+  // A resumed run starts from the newest complete set of checkpoint files, whatever the
+  // number of ranks that saved it (every rank reads and checks them alike).
+  RunCheckpoint saved;
+  const Plan plan = make_plan(c);
+  if (c.resume) {
+    load_checkpoint(c, choose_backend(c).name, plan, saved);
+    if (g_rank == 0)
+      log << "ngdsim: resuming from " << checkpoint_path(c.out) << "* ("
+          << trajectories_in(saved.done, c.trajectories) << " of " << c.trajectories
+          << " trajectories done)\n";
+  }
   // Rank 0 claims the output (or refuses, and every rank stops alike) before anything
   // runs; from then on a rank that stops ends them all.
   std::unique_ptr<OutputFile> file;
@@ -293,10 +376,15 @@ void run_study(const Config& c, std::ostream& out, std::ostream& log) {
     }
   refusal = agree(refusal);
   if (!refusal.empty()) throw UsageError(refusal);
-  const Estimates e = run_point(c, g_rank == 0 ? file->root() : -1, log);
+  const std::string hint =
+      "resume with the same mpirun command (any number of ranks) and "
+      "--resume: " +
+      command_line() + (c.resume ? "" : " --resume");
+  const Estimates e = run_point(c, g_rank == 0 ? file->root() : -1, log, &saved, hint);
   if (g_rank != 0) return;
-  write_provenance(file->root(), {e.backend, e.device});
+  write_provenance(file->root(), {e.backend, e.device, saved.first_started_utc, saved.parts + 1});
   file->commit();
+  remove_checkpoints(c.out);
   print_summary(out, c, e, c.out);
 }
 

@@ -13,6 +13,7 @@
 
 #include "config.hpp"
 #include "estimates.hpp"
+#include "run_checkpoint.hpp"
 
 namespace ngdsim::mpi {
 
@@ -28,6 +29,10 @@ inline bool spread() { return size() > 1; }
 // Whether the ranks have begun to depend on each other (past the checks every rank
 // makes alike): a rank that stops then must end them all.
 bool communicating();
+// A rank stopped by a signal (every rank gets it) after saving its checkpoint: waits up
+// to a minute for the others to do the same, so that the job ends with every rank's
+// state saved; then `status`, or, if some rank never comes, abort(status).
+int settle(int status);
 // Ends every rank of the job at once with `status` (a failure on one rank).
 [[noreturn]] void abort(int status);
 
@@ -41,7 +46,10 @@ void check_spreadable(const Config& c);
 std::string agree(const std::string& refusal);
 std::int64_t agree(std::int64_t value);
 // One point of a study over every rank; rank 0 writes its datasets under `root` and
-// gets its estimates (the other ranks: empty estimates, `root` unused).
-Estimates run_point(const Config& c, hid_t root, std::ostream& log);
+// gets its estimates (the other ranks: empty estimates, `root` unused). With `saved`
+// (ngdsim run) every rank keeps checkpoints, resuming from it when it is resumed;
+// `resume_hint` ends the message of a stop.
+Estimates run_point(const Config& c, hid_t root, std::ostream& log, RunCheckpoint* saved = nullptr,
+                    const std::string& resume_hint = "");
 
 }  // namespace ngdsim::mpi

@@ -21,6 +21,7 @@ void finalize() {}
 int rank() { return 0; }
 int size() { return 1; }
 bool communicating() { return false; }
+int settle(int status) { return status; }
 void abort(int status) { std::exit(status); }
 
 // Never reached: without MPI there is one rank, and nothing is spread.
@@ -30,7 +31,7 @@ void run_study(const Config&, std::ostream&, std::ostream&) {
 void check_spreadable(const Config&) {}
 std::string agree(const std::string& refusal) { return refusal; }
 std::int64_t agree(std::int64_t value) { return value; }
-Estimates run_point(const Config&, hid_t, std::ostream&) {
+Estimates run_point(const Config&, hid_t, std::ostream&, RunCheckpoint*, const std::string&) {
   throw std::logic_error("MPI run without MPI");
 }
 

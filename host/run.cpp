@@ -226,7 +226,7 @@ void run_study(const Config& given, std::ostream& out, std::ostream& log) {
   }
   write_provenance(file.root(), {e.backend, e.device, cp->first_started_utc, cp->parts + 1});
   file.commit();
-  if (cp) std::remove(checkpoint_path(c.out).c_str());
+  if (cp) remove_checkpoints(c.out);
   print_summary(out, c, e, c.out);
 }
 

@@ -22,7 +22,11 @@ struct RunCheckpoint {
       save;
   bool resumed = false;
   Statistics start;  // the saved state: counts, sampled paths, nodes (no /final rows)
-  LeafRanges done;
+  LeafRanges done;   // the leaves in `start`
+  // Leaves done elsewhere (under MPI, in rank 0's start): skipped, in no state of this run.
+  LeafRanges skip;
+  // The checkpoint generation resumed from (0: none); this run saves generation + 1.
+  std::int64_t generation = 0;
   // Writes the saved /final rows into `rows` (a resumed run with save_final).
   std::function<void(FinalSink& rows)> copy_rows;
   // Provenance of a resumed run: when its first part started, and the parts so far.

@@ -184,12 +184,12 @@ TrajectoryRange shard_range(const Config& c) {
 }
 
 Statistics run_range(const std::string& backend, const Config& c, const Plan& plan,
-                     std::atomic<std::int64_t>& progress) {
-  if (backend == "cpu") return run_cpu(c, plan, progress);
+                     std::atomic<std::int64_t>& progress, RunCheckpoint* checkpoint) {
+  if (backend == "cpu") return run_cpu(c, plan, progress, checkpoint);
   Statistics rows = empty_totals(c, plan);  // the /final rows, when asked for
   FinalArrays sink(c.dim, rows.final_position, rows.final_class, rows.final_attractor,
                    rows.last_entry);
-  Statistics s = run_device(backend, c, plan, progress, c.save_final ? &sink : nullptr, nullptr);
+  Statistics s = run_device(backend, c, plan, progress, c.save_final ? &sink : nullptr, checkpoint);
   s.final_position = std::move(rows.final_position);
   s.final_class = std::move(rows.final_class);
   s.final_attractor = std::move(rows.final_attractor);

@@ -18,6 +18,7 @@
 #include "estimates.hpp"
 #include "final_sink.hpp"
 #include "plan.hpp"
+#include "run_checkpoint.hpp"
 #include "statistics.hpp"
 
 namespace ngdsim {
@@ -61,10 +62,10 @@ class PartialMerge {
   std::unique_ptr<State> s_;
 };
 
-// Runs c's range (all trajectories, or a shard's) on the chosen backend, without
-// checkpoints; with save_final the /final rows are in the result's arrays.
+// Runs c's range (all trajectories, or a shard's) on the chosen backend, with
+// `checkpoint` when given; with save_final the /final rows are in the result's arrays.
 Statistics run_range(const std::string& backend, const Config& c, const Plan& plan,
-                     std::atomic<std::int64_t>& progress);
+                     std::atomic<std::int64_t>& progress, RunCheckpoint* checkpoint = nullptr);
 
 // ngdsim run --shard I/M.
 void run_shard(const Config& c, std::ostream& out, std::ostream& log);

@@ -46,3 +46,21 @@ def sweep_contents(path):
         f.visititems(visit)
         out["sweep.columns"] = f["sweep"].attrs["columns"]
     return out
+
+
+def stop_after_first_checkpoint(exe, args, d, out="c.h5"):
+    """Starts `exe run ARGS --out OUT` in folder d and sends it SIGINT as soon as
+    OUT.checkpoint exists; returns its standard error (it must have exited with 130)."""
+    import os
+    import signal
+    import subprocess
+    import time
+    p = subprocess.Popen([exe, "run", *args, "--out", out], cwd=d, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    while not os.path.exists(d / (out + ".checkpoint")) and p.poll() is None:
+        time.sleep(0.01)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate()
+    assert p.returncode == 130, err
+    return err
+

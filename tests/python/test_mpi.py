@@ -1,13 +1,14 @@
 """ngdsim under MPI: `mpirun -np P ngdsim run` (and `sweep`, a sweep of 3 points) for P = 1
 to 4 (oversubscribed on a small machine) writes the single process's file bit for bit; a rank that fails stops the job
 with a message naming it, exit status 1 and no output file; bad input is refused once,
-by rank 0, with exit status 2."""
+by rank 0, with exit status 2; a job that failed or stopped resumes from its checkpoints
+with any number of ranks to the same file."""
 import os
 import shutil
 import subprocess
 
 import pytest
-from results_of import results_of, run_and_read, sweep_contents
+from results_of import results_of, run_and_read, stop_after_first_checkpoint, sweep_contents
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 EXE = os.path.abspath(os.environ.get("NGDSIM_EXE", os.path.join(ROOT, "build", "ngdsim")))
@@ -88,6 +89,45 @@ def test_a_failing_rank_stops_the_job_and_leaves_no_file(tmp_path):
     assert r.returncode == 1, r.stderr
     assert "ngdsim: rank 1: failed: injected failure" in r.stderr
     assert not os.path.exists(tmp_path / "f.h5")
+
+
+# Long enough (about a second per rank) for checkpoints every 0.1 s before a failure.
+LONG = ["--backend", "cpu", "--trajectories", "100000", "--steps", "20000", "--save-final"]
+
+
+@pytest.fixture(scope="module")
+def long_single(tmp_path_factory):
+    return run_and_read(EXE, LONG, tmp_path_factory.mktemp("long"), "single.h5")[0]
+
+
+def resume(p, d):
+    args = ["run", *LONG, "--out", "c.h5", "--resume"]
+    r = mpirun(p, *args, cwd=d) if p else subprocess.run([EXE, *args], cwd=d,
+                                                         capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "resuming from c.h5.checkpoint" in r.stderr
+    assert [f for f in os.listdir(d) if "checkpoint" in f] == []  # removed once complete
+
+
+@pytest.mark.parametrize("p,again", [(3, 2), (4, 0)])
+def test_a_failed_job_resumes_with_another_number_of_ranks(tmp_path, long_single, p, again):
+    # Rank 1 fails after its third checkpoint; the job stops, and resumes with `again`
+    # ranks (0: a plain process, no mpirun) to the uninterrupted run's file.
+    r = mpirun(p, "run", *LONG, "--checkpoint", "0.1", "--out", "c.h5", cwd=tmp_path,
+               env={"NGDSIM_TEST_FAIL_RANK": "1", "NGDSIM_TEST_FAIL_AFTER_SAVES": "3"})
+    assert r.returncode == 1, r.stderr
+    assert "ngdsim: rank 1: failed: injected failure" in r.stderr
+    assert not os.path.exists(tmp_path / "c.h5")
+    saved = [f for f in os.listdir(tmp_path) if f.startswith("c.h5.checkpoint.")]
+    assert len(saved) >= p, saved  # one per rank, of one generation at least
+    resume(again, tmp_path)
+    assert results_of(tmp_path / "c.h5") == long_single
+
+
+def test_a_single_process_checkpoint_resumes_under_mpi(tmp_path, long_single):
+    stop_after_first_checkpoint(EXE, [*LONG, "--checkpoint", "0.1"], tmp_path)
+    resume(3, tmp_path)
+    assert results_of(tmp_path / "c.h5") == long_single
 
 
 def test_bad_input_is_refused_once(tmp_path):

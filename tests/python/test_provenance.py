@@ -2,12 +2,12 @@
 sweep, shard, merged and resumed files, and `ngdsim --version` with the git commit."""
 import os
 import re
-import signal
 import socket
 import subprocess
 import time
 
 import h5py
+from results_of import stop_after_first_checkpoint
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 EXE = os.path.abspath(os.environ.get("NGDSIM_EXE", os.path.join(ROOT, "build", "ngdsim")))
@@ -74,13 +74,7 @@ def test_a_resumed_run_counts_its_parts(tmp_path):
     # Saved after every tile, the run is slow enough to be stopped in the middle.
     study = ["--backend", "cpu", "--trajectories", "40960", "--steps", "400", "--threads", "1",
              "--tile", "256"]
-    p = subprocess.Popen([EXE, "run", *study, "--checkpoint", "0.001", "--out", "c.h5"],
-                         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    while not os.path.exists(tmp_path / "c.h5.checkpoint") and p.poll() is None:
-        time.sleep(0.01)
-    p.send_signal(signal.SIGINT)
-    _, err = p.communicate()
-    assert p.returncode == 130, err
+    stop_after_first_checkpoint(EXE, [*study, "--checkpoint", "0.001"], tmp_path)
     with h5py.File(tmp_path / "c.h5.checkpoint", "r") as f:
         first = f.attrs["first_started_utc"]
         first = first.decode() if isinstance(first, bytes) else first
