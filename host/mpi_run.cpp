@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <memory>
 #include <stdexcept>
@@ -31,7 +32,7 @@ namespace ngdsim::mpi {
 
 namespace {
 
-bool g_started = false, g_communicating = false;
+bool g_started = false, g_communicating = false, g_serialized = false;
 int g_rank = 0, g_size = 1, g_local_rank = 0, g_local_size = 1;
 
 // MPI counts are int: larger messages go in pieces.
@@ -92,6 +93,46 @@ std::string from_rank0(std::string text) {
   return text;
 }
 
+// Progress over the ranks: each rank's count in a window on rank 0, put there by its
+// progress thread while it runs (the main thread makes no MPI call meanwhile), which
+// rank 0's progress thread sums. Freed (collectively) once a point's run is over; left to
+// the job's end when a rank unwinds from a failure or a stop.
+class ProgressWindow {
+ public:
+  ProgressWindow() {
+    if (!g_serialized) return;
+    const MPI_Aint bytes = g_rank == 0 ? MPI_Aint(g_size) * MPI_Aint(sizeof(std::int64_t)) : 0;
+    check(
+        MPI_Win_allocate(bytes, sizeof(std::int64_t), MPI_INFO_NULL, MPI_COMM_WORLD, &base_, &win_),
+        "MPI_Win_allocate");
+    if (g_rank == 0) std::fill(base_, base_ + g_size, 0);
+  }
+  ~ProgressWindow() {
+    if (win_ != MPI_WIN_NULL && std::uncaught_exceptions() == 0) MPI_Win_free(&win_);
+  }
+  // The count to show: rank 0's and the others' last reports; the others report theirs.
+  std::int64_t combine(std::int64_t own) {
+    if (win_ == MPI_WIN_NULL) return own;
+    MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win_);
+    if (g_rank == 0) {
+      counts_.assign(static_cast<std::size_t>(g_size), 0);
+      MPI_Get(counts_.data(), g_size, MPI_INT64_T, 0, 0, g_size, MPI_INT64_T, win_);
+    } else {
+      MPI_Put(&own, 1, MPI_INT64_T, 0, g_rank, 1, MPI_INT64_T, win_);
+    }
+    MPI_Win_unlock(0, win_);
+    if (g_rank != 0) return own;
+    std::int64_t sum = own;
+    for (int r = 1; r < g_size; ++r) sum += counts_[static_cast<std::size_t>(r)];
+    return sum;
+  }
+
+ private:
+  MPI_Win win_ = MPI_WIN_NULL;
+  std::int64_t* base_ = nullptr;
+  std::vector<std::int64_t> counts_;
+};
+
 // A rank's partial state as the bytes of an in-memory HDF5 file.
 std::vector<char> partial_image(const Config& c, const Plan& plan, Statistics& s,
                                 const LeafRanges& done) {
@@ -109,8 +150,10 @@ void init(int* argc, char*** argv) {
     if (std::getenv(v)) launched = true;
   if (!launched) return;  // a plain run: no MPI at all
   int provided = 0;
-  MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+  // Serialized: the progress thread talks to rank 0 while the main thread computes.
+  MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided);
   g_started = true;
+  g_serialized = provided >= MPI_THREAD_SERIALIZED;
   MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
   MPI_Comm_size(MPI_COMM_WORLD, &g_size);
   MPI_Comm local;
@@ -227,10 +270,12 @@ Estimates run_point(const Config& given, hid_t root, std::ostream& log, RunCheck
   }
   Statistics s;
   try {
-    // Rank 0 shows its own share's progress; the other ranks are silent.
+    // Rank 0 shows the progress of them all; the other ranks report theirs to it.
     std::ostream silent(nullptr);
-    Progress progress(g_rank == 0 ? log : silent, (r.end - r.first) * c.steps,
-                      g_rank == 0 && isatty(STDERR_FILENO) != 0);
+    ProgressWindow window;
+    Progress progress(g_rank == 0 ? log : silent, c.trajectories * c.steps,
+                      g_rank == 0 && isatty(STDERR_FILENO) != 0,
+                      [&window](std::int64_t own) { return window.combine(own); });
     s = run_range(backend.name, c, plan, progress.counter(), cp.get());
   } catch (const Interrupted& stop) {
     if (!cp) throw;

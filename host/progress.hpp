@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <ostream>
 #include <thread>
@@ -14,7 +15,10 @@ namespace ngdsim {
 
 class Progress {
  public:
-  Progress(std::ostream& os, std::int64_t total, bool tty);
+  // `combine`, when given, is called from the reporting thread twice a second with this
+  // process's count and returns the count to show (an MPI job's sum over its ranks).
+  Progress(std::ostream& os, std::int64_t total, bool tty,
+           std::function<std::int64_t(std::int64_t)> combine = {});
   ~Progress();
   std::atomic<std::int64_t>& counter() { return done_; }
 
@@ -25,6 +29,8 @@ class Progress {
   std::ostream& os_;
   std::int64_t total_;
   bool tty_;
+  std::function<std::int64_t(std::int64_t)> combine_;
+  std::int64_t shown_ = 0;
   std::atomic<std::int64_t> done_{0};
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::mutex mutex_;

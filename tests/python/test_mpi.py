@@ -5,7 +5,9 @@ by rank 0, with exit status 2; a job that failed or stopped resumes from its che
 with any number of ranks to the same file."""
 import os
 import shutil
+import signal
 import subprocess
+import time
 
 import pytest
 from results_of import results_of, run_and_read, stop_after_first_checkpoint, sweep_contents
@@ -126,6 +128,23 @@ def test_a_failed_job_resumes_with_another_number_of_ranks(tmp_path, long_single
 
 def test_a_single_process_checkpoint_resumes_under_mpi(tmp_path, long_single):
     stop_after_first_checkpoint(EXE, [*LONG, "--checkpoint", "0.1"], tmp_path)
+    resume(3, tmp_path)
+    assert results_of(tmp_path / "c.h5") == long_single
+
+
+def test_a_stopped_job_resumes_with_another_number_of_ranks(tmp_path, long_single):
+    # mpirun passes SIGINT on to the ranks (as SIGTERM): each saves its state and stops.
+    cmd = [MPIRUN, "--allow-run-as-root", "--oversubscribe", "-np", "2", EXE, "run", *LONG,
+           "--checkpoint", "0.1", "--out", "c.h5"]
+    p = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    while not [f for f in os.listdir(tmp_path) if f.endswith("-of-2")] and p.poll() is None:
+        time.sleep(0.01)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode != 0, err
+    assert "each rank saved its state in c.h5.checkpoint.*" in err, err
+    assert not os.path.exists(tmp_path / "c.h5")
     resume(3, tmp_path)
     assert results_of(tmp_path / "c.h5") == long_single
 
