@@ -99,7 +99,10 @@ void load_checkpoint(const Config& c, const std::string& backend, const Plan& pl
     std::string path;
     std::int64_t generation, ranks, rank;
   };
-  std::map<std::int64_t, std::vector<Saved>> generations;
+  // By (generation, number of ranks): a resume that was itself stopped before all its ranks
+  // saved leaves an incomplete set, and another resume from the same generation with
+  // another number of ranks may write the same generation number.
+  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<Saved>> generations;
   for (const std::string& f : files) {
     if (H5Fis_hdf5(f.c_str()) <= 0) refuse(f + " is not an HDF5 file (a corrupt checkpoint)");
     try {
@@ -116,7 +119,7 @@ void load_checkpoint(const Config& c, const std::string& backend, const Plan& pl
                first_differing_line(saved, now, "the checkpoint"));
       const Saved s{f, h5::read_attr_int64(file, "generation"), h5::read_attr_int64(file, "ranks"),
                     h5::read_attr_int64(file, "rank")};
-      generations[s.generation].push_back(s);
+      generations[{s.generation, s.ranks}].push_back(s);
     } catch (const UsageError&) {
       throw;
     } catch (const std::exception& e) {
@@ -126,11 +129,11 @@ void load_checkpoint(const Config& c, const std::string& backend, const Plan& pl
   const std::vector<Saved>* chosen = nullptr;
   for (auto it = generations.rbegin(); it != generations.rend() && !chosen; ++it) {
     std::set<std::int64_t> ranks;
-    for (const Saved& s : it->second)
-      if (s.ranks == it->second[0].ranks) ranks.insert(s.rank);
-    if (static_cast<std::int64_t>(ranks.size()) == it->second[0].ranks) {
+    for (const Saved& s : it->second) ranks.insert(s.rank);
+    if (static_cast<std::int64_t>(ranks.size()) == it->first.second &&
+        it->second.size() == ranks.size()) {
       chosen = &it->second;
-      cp.generation = it->first;
+      cp.generation = it->first.first;
     }
   }
   if (!chosen)
