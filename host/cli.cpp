@@ -154,7 +154,8 @@ CommandLine::CommandLine() {
   add_run_options(sweep_, sweep_flags);
   sweep_->add_option("--vary", sweep_flags.vary,
                      "KEY=V1,V2,... with KEY one of p, alpha0, rho, sigma, init, param.NAME; "
-                     "once or twice (a grid); values with commas are separated by ';'");
+                     "once or twice (a grid); values with commas are separated by ';'; or "
+                     "KEY=START:STOP:STEP, KEY=logspace:A:B:N");
   sweep_->add_option(
       "--shard", sweep_flags.shard,
       "I/M: run only the I-th (from 0) of M equal ranges of the points and write "

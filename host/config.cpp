@@ -33,6 +33,46 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return parts;
 }
 
+// A numeric sweep axis given as a range: START:STOP:STEP (START, START + STEP, ... up to
+// STOP, STOP included when it is reached to within rounding) or logspace:A:B:N (N values
+// from 10^A to 10^B, evenly spaced in the exponent). Values printed with 10 significant
+// digits, so 0.3:0.9:0.1 gives 0.3, 0.4, ..., 0.9 and not 0.30000000000000004. An empty
+// result: `item` is no range.
+std::vector<std::string> expand_range(const std::string& item, const std::string& allowed,
+                                      const std::string& whole) {
+  const auto parts = split(item, ':');
+  const bool log = parts.size() == 4 && parts[0] == "logspace";
+  if (!(parts.size() == 3 || log)) return {};
+  auto number = [&](const std::string& t) {
+    char* end = nullptr;
+    const double x = std::strtod(t.c_str(), &end);
+    if (t.empty() || *end != '\0' || !std::isfinite(x)) bad("vary", whole, allowed);
+    return x;
+  };
+  auto text = [](double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.10g", x);
+    return std::string(buf);
+  };
+  constexpr int kMaxValues = 1000;
+  std::vector<std::string> values;
+  if (log) {
+    const double a = number(parts[1]), b = number(parts[2]), n = number(parts[3]);
+    if (n < 2 || n > kMaxValues || n != std::floor(n))
+      bad("vary", whole, "logspace:A:B:N needs a whole N from 2 to 1000");
+    for (int i = 0; i < static_cast<int>(n); ++i)
+      values.push_back(text(std::pow(10.0, a + (b - a) * i / (n - 1))));
+    return values;
+  }
+  const double start = number(parts[0]), stop = number(parts[1]), step = number(parts[2]);
+  if (!(step > 0) || stop < start)
+    bad("vary", whole, "START:STOP:STEP needs STEP > 0 and STOP >= START");
+  const double count = std::floor((stop - start) / step * (1 + 1e-12) + 1e-9) + 1;
+  if (count > kMaxValues) bad("vary", whole, "at most 1000 values");
+  for (int i = 0; i < static_cast<int>(count); ++i) values.push_back(text(start + i * step));
+  return values;
+}
+
 double to_double(const std::string& setting, const std::string& text, const std::string& allowed) {
   // strtod rather than std::stod, which refuses subnormal numbers such as 5e-324
   // (they set ERANGE); overflow to infinity is still refused.
@@ -279,7 +319,8 @@ void set_option(Config& c, const std::string& key, const std::string& v) {
     const auto eq = v.find('=');
     const std::string allowed =
         "KEY=V1,V2,... with KEY one of p, alpha0, rho, sigma, init, param.NAME "
-        "(separate values with ';' when they contain commas)";
+        "(separate values with ';' when they contain commas), or KEY=START:STOP:STEP, or "
+        "KEY=logspace:A:B:N for N values from 10^A to 10^B";
     if (eq == std::string::npos || eq == 0 || eq + 1 == v.size()) bad(key, v, allowed);
     const std::string name = v.substr(0, eq), list = v.substr(eq + 1);
     const bool known = name == "p" || name == "alpha0" || name == "rho" || name == "sigma" ||
@@ -288,6 +329,9 @@ void set_option(Config& c, const std::string& key, const std::string& v) {
     auto values = split(list, list.find(';') != std::string::npos ? ';' : ',');
     for (const auto& x : values)
       if (x.empty()) bad(key, v, allowed);
+    // A range of numbers (not for init, whose boxes contain ':').
+    if (values.size() == 1 && name != "init")
+      if (auto range = expand_range(values[0], allowed, v); !range.empty()) values = range;
     for (auto& [k, vals] : c.vary)
       if (k == name) bad(key, v, "each setting may be varied once");
     c.vary.emplace_back(name, values);

@@ -72,21 +72,32 @@ void write_rows(hid_t sweep, const std::vector<std::vector<double>>& rows, std::
 }
 
 // The table as the terminal shows it: a line per point, P(flat) and P(min) at the first
-// eps with their intervals, then P(diverged).
+// eps with their intervals, P(diverged) and alpha_K, the last step size; points where eps
+// is below alpha_K are marked and explained.
 void print_table(std::ostream& out, const std::vector<std::string>& labels,
                  const std::vector<std::vector<double>>& rows, std::size_t V, std::size_t E,
                  double eps0) {
   out << std::left << std::setw(28) << "point"
       << "P(flat, " << eps0 << ")           "
-      << "P(min, " << eps0 << ")            P(diverged)\n";
+      << "P(min, " << eps0 << ")            P(diverged)  alpha_K\n";
+  bool marked = false;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const std::vector<double>& r = rows[i];
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "%-28s%.4f [%.4f, %.4f]  %.4f [%.4f, %.4f]  %.4f\n",
+    const double alpha_k = r[V + 6 * E + 3];
+    const bool below = eps0 < alpha_k;
+    marked = marked || below;
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "%-28s%.4f [%.4f, %.4f]  %.4f [%.4f, %.4f]  %.4f       %.3g%s\n",
                   labels[i].c_str(), r[V], r[V + E], r[V + 2 * E], r[V + 3 * E], r[V + 4 * E],
-                  r[V + 5 * E], r[V + 6 * E]);
+                  r[V + 5 * E], r[V + 6 * E], alpha_k, below ? "  *" : "");
     out << buf;
   }
+  if (marked)
+    out << "* warning: eps = " << eps0
+        << " < alpha_K at these points: the trajectories still move by about alpha_K per step "
+           "(NGD oscillates at that amplitude), so P(flat, "
+        << eps0 << ") and P(min, " << eps0
+        << ") there measure the phase of that motion, not convergence\n";
 }
 
 // What must be equal for a finished point to be kept on --resume: every point's
@@ -150,7 +161,7 @@ std::vector<std::vector<double>> kept_points(const std::string& partial, const C
       throw UsageError(bad + " was made with other settings (" + d +
                        "; only threads, tile, chunk and backend may change)");
     const std::vector<double> table = h5::read_doubles(s, "table");
-    const std::size_t width = 3 * 2 * base.eps.size() + base.vary.size() + 4;
+    const std::size_t width = 3 * 2 * base.eps.size() + base.vary.size() + 5;
     if (table.size() % width != 0) throw UsageError(bad + " has a damaged table");
     h5::Handle points = h5::group(root, "points");
     for (std::size_t i = 0; i < table.size() / width; ++i) {
@@ -266,7 +277,8 @@ void run_sweep(const Config& base, std::ostream& out, std::ostream& log) {
       o << name << "(" << e << ")";
       columns.push_back(o.str());
     }
-  for (const char* name : {"p_diverged", "p_diverged_low", "p_diverged_high", "wall_seconds"})
+  for (const char* name :
+       {"p_diverged", "p_diverged_low", "p_diverged_high", "alpha_K", "wall_seconds"})
     columns.emplace_back(name);
 
   const std::string key = resume_key(points);
@@ -308,7 +320,8 @@ void run_sweep(const Config& base, std::ostream& out, std::ostream& log) {
         for (std::size_t k = 0; k < E; ++k) row.push_back(e.p_flat[k].*member);
       for (auto member : {&Interval::estimate, &Interval::low, &Interval::high})
         for (std::size_t k = 0; k < E; ++k) row.push_back(e.p_min[k].*member);
-      for (double x : {e.p_diverged.estimate, e.p_diverged.low, e.p_diverged.high, e.wall_seconds})
+      for (double x : {e.p_diverged.estimate, e.p_diverged.low, e.p_diverged.high, e.alpha_last,
+                       e.wall_seconds})
         row.push_back(x);
       rows.push_back(std::move(row));
     }
@@ -507,7 +520,9 @@ void merge_sweep_shards(const std::vector<std::string>& paths, const std::string
     columns.push_back(name.substr(name.find_first_not_of(' ')));
   std::size_t V = 0;
   while (V < columns.size() && columns[V].rfind("p_flat(", 0) != 0) ++V;
-  const std::size_t E = (width - V - 4) / 6;
+  const auto E = static_cast<std::size_t>(
+      std::count_if(columns.begin(), columns.end(),
+                    [](const std::string& n) { return n.rfind("p_flat(", 0) == 0; }));
   out << "sweep merged from " << head.count << " shards\n";
   print_table(out, labels, rows, V, E, std::stod(columns.at(V).substr(7)));
   out << "output:     " << out_path << "\n";

@@ -24,6 +24,26 @@ TEST(Config, ParsesSpecs) {
   EXPECT_THROW(parse_eps("0.1,,0.2"), UsageError);
 }
 
+std::vector<std::string> varied(const std::string& spec) {
+  Config c;
+  set_option(c, "vary", spec);
+  return c.vary.at(0).second;
+}
+
+TEST(Config, SweepRangesExpandToTheirValues) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(varied("p=0.3:0.9:0.1"), (V{"0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9"}));
+  EXPECT_EQ(varied("alpha0=1:2:0.5"), (V{"1", "1.5", "2"}));
+  EXPECT_EQ(varied("alpha0=1:2.2:0.5"), (V{"1", "1.5", "2"}));  // STOP not reached
+  EXPECT_EQ(varied("sigma=logspace:-8:-2:4"), (V{"1e-08", "1e-06", "0.0001", "0.01"}));
+  EXPECT_EQ(varied("param.n=2:5:1"), (V{"2", "3", "4", "5"}));
+  EXPECT_EQ(varied("p=0.5,1"), (V{"0.5", "1"}));  // lists as before
+  EXPECT_EQ(varied("init=box:-1,1;box:-2,2"), (V{"box:-1,1", "box:-2,2"}));
+  for (const char* bad : {"p=1:0:0.1", "p=0:1:0", "p=0:1:-1", "p=0:1e6:0.001", "p=0:x:1",
+                          "sigma=logspace:-8:-2:1", "sigma=logspace:-8:-2:2.5"})
+    EXPECT_THROW(varied(bad), UsageError) << bad;
+}
+
 TEST(Config, TomlThenResolvedTextRoundTrips) {
   const std::string path = testing::TempDir() + "/ngdsim_config_test.toml";
   {

@@ -482,6 +482,16 @@ def _fig_sweep(figs, s: SweepResult, kind, name):
                             fmt="none", ecolor=colour, capsize=3, lw=1)
             label = f"P({kind}, {e})" if v is None else f"{key2} = {_g(v)}"
             ax.plot(xvals[rows], y, "o-", color=colour, lw=1.6, ms=5, label=label)
+            # Points where eps < alpha_K: the trajectories still move by about alpha_K
+            # per step, so the probability there is not convergence; drawn hollow.
+            alpha_k = s.table.get("alpha_K")
+            if alpha_k is not None:
+                under = rows[float(e) < alpha_k[rows]]
+                if len(under):
+                    ax.plot(xvals[under], s.table[col][under], "o", ms=9, mfc="white",
+                            mec=colour, mew=1.6, zorder=5,
+                            label=rf"$\varepsilon < \alpha_K$: still moving, not converged"
+                            if gi == 0 else None)
         if ticks is not None:
             ax.set_xticks(ticks[0])
             ax.set_xticklabels(ticks[1], rotation=20)
