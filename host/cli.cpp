@@ -1,8 +1,11 @@
 #include "cli.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <map>
+#include <utility>
 
 #include "output.hpp"
 #include "provenance.hpp"
@@ -53,27 +56,67 @@ const std::map<std::string, std::string> kHelp = {
      "auto (CUDA when a device is visible) | cpu | cuda | emulated (the CUDA kernels run "
      "on the CPU: a slow testing aid, never chosen by auto)"},
     {"--precision", "double | float"},
-    {"--out", "output HDF5 file (default ngdsim-out.h5)"},
-    {"--sample-paths", "number of whole paths kept for pictures (default 64)"},
+    {"--out", "output HDF5 file"},
+    {"--sample-paths", "number of whole paths kept for pictures"},
     {"--threads",
      "CPU threads, 0 to 256 (0: all cores; with --backend emulated, the threads that run "
      "blocks); never changes the results"},
     {"--tile",
      "trajectories per CPU work unit, a multiple of 256 up to 2^20; never changes the results"},
-    {"--divergence-bound", "a trajectory with |x_i| beyond this has diverged (default 1e6)"},
+    {"--divergence-bound", "a trajectory with |x_i| beyond this has diverged"},
     {"--chunk",
      "cuda and emulated: trajectories per chunk, 256 * 2^m (0: sized from free memory); "
      "never changes the results"},
 };
 
+// What --help shows for each option: the kind of value and its default (from Config).
+std::map<std::string, std::pair<std::string, std::string>> help_shapes() {
+  const Config d;
+  auto g = [](double x) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%g", x);
+    return std::string(b);
+  };
+  std::string eps;
+  for (double e : d.eps) eps += (eps.empty() ? "" : ",") + g(e);
+  const auto i = [](std::int64_t v) { return std::to_string(v); };
+  return {
+      {"--landscape", {"NAME", d.landscape}},
+      {"--optimizer", {"NAME", d.optimizer}},
+      {"--alpha0", {"X", g(d.alpha0)}},
+      {"--p", {"X", g(d.p)}},
+      {"--rho", {"X", g(d.rho)}},
+      {"--sigma", {"X", g(d.sigma)}},
+      {"--steps", {"K", i(d.steps)}},
+      {"--trajectories", {"N", i(d.trajectories)}},
+      {"--seed", {"S", std::to_string(d.seed)}},
+      {"--init", {"SPEC", d.init}},
+      {"--eps", {"E1,E2,...", eps}},
+      {"--record", {"SPEC", d.record}},
+      {"--backend", {"B", d.backend}},
+      {"--precision", {"P", d.precision}},
+      {"--out", {"FILE", d.out}},
+      {"--sample-paths", {"S", i(d.sample_paths)}},
+      {"--threads", {"T", i(d.threads)}},
+      {"--tile", {"T", i(d.tile)}},
+      {"--divergence-bound", {"B", g(d.divergence_bound)}},
+      {"--chunk", {"C", i(d.chunk)}},
+  };
+}
+
 void add_run_options(CLI::App* cmd, RunFlags& f) {
   // A flag given twice takes its last value, so scripts can append overrides.
+  const auto shapes = help_shapes();
   for (const auto& [flag, key] : kRunOptions)
     cmd->add_option(flag, f.values[key], kHelp.at(flag))
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  cmd->add_option("--param", f.params, "landscape parameter KEY=VALUE (repeatable)");
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+        ->type_name(shapes.at(flag).first)
+        ->default_str(shapes.at(flag).second);
+  cmd->add_option("--param", f.params, "landscape parameter KEY=VALUE (repeatable)")
+      ->type_name("KEY=VALUE");
   cmd->add_option("--config", f.config_file, "TOML configuration file (flags override it)")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+      ->type_name("FILE");
   cmd->add_flag("--force", f.force, "overwrite an existing output file");
   cmd->add_flag("--save-final", f.save_final, "store per-trajectory final state");
 }
@@ -142,24 +185,29 @@ CommandLine::CommandLine() {
   run_ = app.add_subcommand("run", "run one study");
   add_run_options(run_, run_flags);
   run_->add_option("--checkpoint", run_flags.checkpoint,
-                   "seconds between saves of OUT.checkpoint (default 300; 0: only on "
-                   "SIGINT/SIGTERM)");
+                   "seconds between saves of OUT.checkpoint (0: only on SIGINT/SIGTERM)")
+      ->type_name("SECONDS")
+      ->default_str(std::to_string(static_cast<int>(Config().checkpoint)));
   run_->add_flag("--resume", run_flags.resume,
                  "continue an interrupted run from OUT.checkpoint (the settings must be the "
                  "same; threads, tile, chunk and backend may differ)");
   run_->add_option("--shard", run_flags.shard,
                    "I/M: run only the I-th (from 0) of M equal trajectory ranges and write a "
-                   "shard file; `ngdsim merge` combines the M shards");
+                   "shard file; `ngdsim merge` combines the M shards")
+      ->type_name("I/M");
   sweep_ = app.add_subcommand("sweep", "run one study over a list or grid of settings");
   add_run_options(sweep_, sweep_flags);
-  sweep_->add_option("--vary", sweep_flags.vary,
-                     "KEY=V1,V2,... with KEY one of p, alpha0, rho, sigma, init, param.NAME; "
-                     "once or twice (a grid); values with commas are separated by ';'; or "
-                     "KEY=START:STOP:STEP, KEY=logspace:A:B:N");
-  sweep_->add_option(
-      "--shard", sweep_flags.shard,
-      "I/M: run only the I-th (from 0) of M equal ranges of the points and write "
-      "a sweep shard file; `ngdsim merge` combines the M shards into the sweep file");
+  sweep_
+      ->add_option("--vary", sweep_flags.vary,
+                   "KEY=V1,V2,... with KEY one of p, alpha0, rho, sigma, init, param.NAME; "
+                   "once or twice (a grid); values with commas are separated by ';'; or "
+                   "KEY=START:STOP:STEP, KEY=logspace:A:B:N")
+      ->type_name("KEY=VALUES");
+  sweep_
+      ->add_option("--shard", sweep_flags.shard,
+                   "I/M: run only the I-th (from 0) of M equal ranges of the points and write "
+                   "a sweep shard file; `ngdsim merge` combines the M shards into the sweep file")
+      ->type_name("I/M");
   sweep_->add_flag("--resume", sweep_flags.resume,
                    "continue an interrupted sweep: keep the finished points saved in OUT.partial "
                    "(the settings must be the same)");

@@ -307,6 +307,18 @@ std::vector<std::string> describe_attributes(hid_t obj) {
     o << name << " = ";
     if (H5Tget_class(type) == H5T_STRING) {
       o << read_attr_string(obj, name);
+    } else if (H5Tget_class(type) == H5T_INTEGER) {
+      // Integers whole (a seed is 20260208, not 2.02602e+07), signed or not.
+      const bool is_signed = H5Tget_sign(type) == H5T_SGN_2;
+      std::vector<std::int64_t> v(n);
+      std::vector<std::uint64_t> u(n);
+      check(is_signed ? H5Aread(a, H5T_NATIVE_INT64, v.data())
+                      : H5Aread(a, H5T_NATIVE_UINT64, u.data()),
+            name);
+      if (n != 1) o << "[";
+      for (std::size_t k = 0; k < n; ++k)
+        o << (k ? ", " : "") << (is_signed ? std::to_string(v[k]) : std::to_string(u[k]));
+      if (n != 1) o << "]";
     } else {
       std::vector<double> v(n);
       check(H5Aread(a, H5T_NATIVE_DOUBLE, v.data()), name);

@@ -192,10 +192,14 @@ TEST(Cli, ListShowsLandscapesOptimizersAndRanges) {
 
 TEST(Cli, InfoPrintsStoredConfigurationAndSummary) {
   const std::string dir = fresh_dir("info");
-  ASSERT_EQ(run("run " + kSmall + "--out out.h5 --seed 99", dir).status, 0);
+  ASSERT_EQ(run("run " + kSmall + "--out out.h5 --seed 123456789", dir).status, 0);
   const Result r = run("info out.h5", dir);
   EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.out.find("seed = 99"), std::string::npos) << r.out;
+  // In the stored TOML and as the summary's integer attribute, never as 1.23457e+08.
+  const auto first = r.out.find("seed = 123456789");
+  ASSERT_NE(first, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("seed = 123456789", first + 1), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("e+08"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("p_flat = ["), std::string::npos) << r.out;
   const Result bad = run("info .stdout-missing", dir);
   EXPECT_EQ(bad.status, 2);
@@ -321,6 +325,18 @@ TEST(Cli, NumbersAreDecimalAndSubnormalStepsAreNumbers) {
   const Result i = run("info d.h5", dir);
   EXPECT_NE(i.out.find("trajectories = 2500\n"), std::string::npos) << i.out;
   EXPECT_NE(i.out.find("steps = 100\n"), std::string::npos) << i.out;
+}
+
+TEST(Cli, HelpNamesEachValueAndItsDefault) {
+  for (const char* cmd : {"run --help", "sweep --help"}) {
+    const Result r = run(cmd, fresh_dir("help"));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out.find("TEXT"), std::string::npos) << r.out;
+    for (const char* shown :
+         {"--steps K", "5000", "--trajectories N", "1000000", "--seed S", "20260208",
+          "--eps E1,E2,...", "0.1,0.01,0.001", "--init SPEC", "box:-2,2", "--backend B", "auto"})
+      EXPECT_NE(r.out.find(shown), std::string::npos) << cmd << ": " << shown << "\n" << r.out;
+  }
 }
 
 TEST(Cli, VersionPrintsTheProgramsVersion) {
