@@ -71,6 +71,36 @@ void write_rows(hid_t sweep, const std::vector<std::vector<double>>& rows, std::
             "named in the attribute `columns`");
 }
 
+// The sweep's setting in one line, with the varied settings named, not given the base
+// value they do not have (alpha_k = 1/(k+1)^p when p is varied).
+std::string sweep_header(const Config& base) {
+  std::string line = one_line(base);
+  bool p = false, alpha0 = false;
+  std::string varied;
+  for (const auto& [key, values] : base.vary) {
+    p = p || key == "p";
+    alpha0 = alpha0 || key == "alpha0";
+    varied += (varied.empty() ? "" : "; ") + key + " over ";
+    for (std::size_t i = 0; i < values.size(); ++i) varied += (i ? ", " : "") + values[i];
+  }
+  const auto at = line.find("alpha_k = "), end = line.find(", N = ");
+  if (at != std::string::npos && end != std::string::npos && (p || alpha0)) {
+    std::ostringstream o;
+    o << "alpha_k = ";
+    if (alpha0)
+      o << "alpha0";
+    else
+      o << base.alpha0;
+    o << "/(k+1)^";
+    if (p)
+      o << "p";
+    else
+      o << base.p;
+    line = line.substr(0, at) + o.str() + line.substr(end);
+  }
+  return line + " (varied: " + varied + ")";
+}
+
 // The table as the terminal shows it: a line per point, P(flat) and P(min) at the first
 // eps with their intervals, P(diverged) and alpha_K, the last step size; points where eps
 // is below alpha_K are marked and explained.
@@ -371,7 +401,7 @@ void run_sweep(const Config& base, std::ostream& out, std::ostream& log) {
   }
 
   // The table, one line per point (p_flat(eps[0]) and its interval, then p_min, p_diverged).
-  out << "sweep around: " << one_line(base) << "\n";
+  out << "sweep around: " << sweep_header(base) << "\n";
   print_table(out, labels, rows, V, E, base.eps[0]);
   out << "output:     " << base.out << "\n";
 }

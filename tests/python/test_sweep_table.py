@@ -19,6 +19,9 @@ def test_points_below_alpha_k_are_marked(tmp_path):
                         "2000", "--vary", "p=0.3:0.9:0.3", "--out", "s.h5"], cwd=tmp_path,
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+    # The header names the varied exponent instead of the base value it does not have.
+    assert "ngd alpha_k = 1/(k+1)^p, N = 1000" in r.stdout and "(varied: p over 0.3, 0.6, 0.9)" \
+        in r.stdout, r.stdout
     rows = {line.split()[0]: line for line in r.stdout.splitlines() if line.startswith("p=")}
     assert sorted(rows) == ["p=0.3", "p=0.6", "p=0.9"]
     # alpha_K = 1/2000^p: 0.102 at p = 0.3 (above eps = 0.1), 0.0105 and 0.00107 below it.
