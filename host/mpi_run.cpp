@@ -14,7 +14,6 @@
 
 #include "checkpoint.hpp"
 #include "cpu_backend.hpp"
-#include "device_run.hpp"
 #include "h5_util.hpp"
 #include "interrupt.hpp"
 #include "memory.hpp"

@@ -215,7 +215,7 @@ void run_study(const Config& given, std::ostream& out, std::ostream& log) {
     e = run_point(c, backend, file.root(), log, cp.get());
   } catch (const Interrupted& stop) {
     std::error_code ec;
-    if (cp && fs::exists(checkpoint_path(c.out), ec))
+    if (fs::exists(checkpoint_path(c.out), ec))
       throw Interrupted(stop.signal, std::string(stop.what()) + ": " + std::to_string(saved) +
                                          " of " + std::to_string(c.trajectories) +
                                          " trajectories done, saved in " + checkpoint_path(c.out) +
@@ -226,7 +226,7 @@ void run_study(const Config& given, std::ostream& out, std::ostream& log) {
   }
   write_provenance(file.root(), {e.backend, e.device, cp->first_started_utc, cp->parts + 1});
   file.commit();
-  if (cp) remove_checkpoints(c.out);
+  remove_checkpoints(c.out);
   print_summary(out, c, e, c.out);
 }
 

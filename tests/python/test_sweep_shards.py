@@ -15,6 +15,8 @@ EXE = os.path.abspath(os.environ.get("NGDSIM_EXE", os.path.join(ROOT, "build", "
 # 6 points: 4 shards hold 2, 2, 1 and 1.
 SWEEP = ["--backend", "cpu", "--trajectories", "2000", "--steps", "200", "--threads", "2",
          "--vary", "p=0.5,0.75,1", "--vary", "alpha0=0.5,1", "--sample-paths", "8"]
+
+
 def ngdsim(*args, cwd):
     return subprocess.run([EXE, *args], cwd=cwd, capture_output=True, text=True)
 
