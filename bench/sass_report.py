@@ -360,7 +360,7 @@ def record_count(spec, K):
         return 2  # steps 0 and K are always recorded
     if spec == "every:1":
         return K + 1
-    # host/plan.cpp's log schedule: 0, K and R - 1 geometric points from 1 to K, deduplicated.
+    # host/study/plan.cpp's log schedule: 0, K and R - 1 geometric points from 1 to K, deduplicated.
     n = int(spec.split(":")[1]) - 1
     steps = {0, K}
     for i in range(n):

@@ -14,7 +14,7 @@
 
 namespace ngdsim::NGDSIM_KERNEL_NS {
 
-inline constexpr int kBlock = 256;  // equals kLeafSize (host/registry.hpp)
+inline constexpr int kBlock = 256;  // equals kLeafSize (host/cli/registry.hpp)
 inline constexpr int kMaxAttractors = 128;
 
 // Per-record counters in global memory (the flat and min counts are counted in the

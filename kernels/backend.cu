@@ -1,9 +1,9 @@
-// The entry points of the kernels' backend (host/device_backend.hpp): device
+// The entry points of the kernels' backend (host/device/device_backend.hpp): device
 // discovery and the dispatch from a configuration to the landscape's translation unit.
+#include "cli/registry.hpp"
 #include "cuda_check.cuh"
-#include "device_backend.hpp"
+#include "device/device_backend.hpp"
 #include "launch.cuh"
-#include "registry.hpp"
 
 namespace ngdsim::NGDSIM_KERNEL_NS {
 

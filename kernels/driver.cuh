@@ -2,7 +2,7 @@
 // precision): device buffers, the chunk loop, the per-chunk tree merge and the copies
 // back. The leaves asked for (all, a shard's, or those a checkpoint has not done) are
 // cut into tree-aligned pieces of at most one chunk of 256 * 2^m trajectories, planned
-// from free device memory (host/chunk_plan.hpp) or --chunk, so each piece's moments
+// from free device memory (host/study/chunk_plan.hpp) or --chunk, so each piece's moments
 // reduce on the device to one node of the fixed tree, which the host tree then merges
 // exactly as the CPU path's leaves: the statistics do not depend on the chunk size.
 #pragma once
@@ -16,18 +16,18 @@
 #include <vector>
 
 #include "advance.cuh"
-#include "chunk_plan.hpp"
 #include "cuda_check.cuh"
-#include "device_backend.hpp"
-#include "final_sink.hpp"
-#include "interrupt.hpp"
-#include "moment_tree.hpp"
+#include "device/device_backend.hpp"
+#include "io/final_sink.hpp"
 #include "ngdsim/optimizers/gd.hpp"
 #include "ngdsim/optimizers/ngd.hpp"
 #include "ngdsim/optimizers/perturbed.hpp"
 #include "ngdsim/optimizers/sam.hpp"
-#include "plan.hpp"
-#include "statistics.hpp"
+#include "stats/moment_tree.hpp"
+#include "stats/statistics.hpp"
+#include "study/chunk_plan.hpp"
+#include "study/interrupt.hpp"
+#include "study/plan.hpp"
 #include "tree.cuh"
 
 namespace ngdsim::NGDSIM_KERNEL_NS {

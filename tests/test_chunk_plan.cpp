@@ -4,7 +4,7 @@
 
 #include <climits>
 
-#include "chunk_plan.hpp"
+#include "study/chunk_plan.hpp"
 
 namespace ngdsim {
 namespace {

@@ -9,8 +9,8 @@
 #include <iostream>
 
 #include "cli_harness.hpp"
-#include "output.hpp"
-#include "provenance.hpp"
+#include "io/output.hpp"
+#include "io/provenance.hpp"
 
 namespace ngdsim::test {
 namespace {

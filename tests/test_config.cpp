@@ -3,7 +3,7 @@
 
 #include <fstream>
 
-#include "config.hpp"
+#include "cli/config.hpp"
 
 namespace ngdsim {
 namespace {

@@ -10,9 +10,9 @@
 #include <fstream>
 #include <random>
 
-#include "cli.hpp"
+#include "cli/cli.hpp"
+#include "cli/config.hpp"
 #include "cli_harness.hpp"
-#include "config.hpp"
 
 namespace ngdsim::test {
 namespace {

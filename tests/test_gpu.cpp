@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "cli_harness.hpp"
-#include "device_backend.hpp"
+#include "device/device_backend.hpp"
 
 namespace ngdsim::test {
 namespace {

@@ -9,8 +9,8 @@
 #include <sstream>
 #include <vector>
 
-#include "bilinear_setup.hpp"
-#include "config.hpp"
+#include "cli/bilinear_setup.hpp"
+#include "cli/config.hpp"
 #include "landscape_checks.hpp"
 #include "ngdsim/landscapes/bilinear.hpp"
 #include "ngdsim/landscapes/cross.hpp"

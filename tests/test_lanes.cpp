@@ -1,5 +1,5 @@
 // The CPU path runs the landscapes and optimizers on registers of lanes
-// (host/lanes.hpp). Each lane must be the scalar computation bit for bit, for every
+// (host/cpu/lanes.hpp). Each lane must be the scalar computation bit for bit, for every
 // landscape and optimizer, at ordinary points and at the special ones (g = 0, critical
 // points, signed zeros, infinities, NaN).
 #include <gtest/gtest.h>
@@ -11,9 +11,10 @@
 #include <random>
 #include <vector>
 
-#include "bilinear_setup.hpp"
-#include "config.hpp"
-#include "lanes.hpp"
+#include "cli/bilinear_setup.hpp"
+#include "cli/config.hpp"
+#include "cpu/lanes.hpp"
+#include "cpu/philox_lanes.hpp"
 #include "ngdsim/landscapes/cross.hpp"
 #include "ngdsim/landscapes/cubic.hpp"
 #include "ngdsim/landscapes/parabola.hpp"
@@ -24,7 +25,6 @@
 #include "ngdsim/optimizers/ngd.hpp"
 #include "ngdsim/optimizers/perturbed.hpp"
 #include "ngdsim/optimizers/sam.hpp"
-#include "philox_lanes.hpp"
 
 namespace ngdsim {
 namespace {

@@ -6,8 +6,8 @@
 #include <cstring>
 #include <random>
 
-#include "leaf_ranges.hpp"
-#include "moment_tree.hpp"
+#include "stats/leaf_ranges.hpp"
+#include "stats/moment_tree.hpp"
 
 namespace ngdsim {
 namespace {

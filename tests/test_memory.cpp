@@ -1,8 +1,8 @@
 // The host memory estimate that refuses impossible runs before they allocate.
 #include <gtest/gtest.h>
 
-#include "config.hpp"
-#include "memory.hpp"
+#include "cli/config.hpp"
+#include "study/memory.hpp"
 
 namespace ngdsim {
 namespace {

@@ -9,9 +9,9 @@
 #include <random>
 #include <vector>
 
-#include "moment_tree.hpp"
 #include "ngdsim/stats.hpp"
-#include "plan.hpp"
+#include "stats/moment_tree.hpp"
+#include "study/plan.hpp"
 
 namespace ngdsim {
 namespace {

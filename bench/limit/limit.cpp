@@ -103,7 +103,7 @@ struct Bilinear {
   }
 };
 
-// ngdsim's random A for bilinear m: N(0, 1/m) entries from the seed (host/bilinear_setup.cpp).
+// ngdsim's random A for bilinear m: N(0, 1/m) entries from the seed (host/cli/bilinear_setup.cpp).
 template <class V, int M>
 Bilinear<V, M> random_bilinear(std::uint64_t seed) {
   double z[M * M];
@@ -133,7 +133,7 @@ inline void grad_f(const Land& land, const V (&x)[D], V (&v)[D]) {
 }
 
 // The lanes in `active` move to xn; a lane whose xn is beyond the bound (or not finite)
-// keeps that point and stops for good, as in host/cpu_tile.hpp.
+// keeps that point and stops for good, as in host/cpu/cpu_tile.hpp.
 template <class V, int D>
 inline void commit(V (&x)[D], const V (&xn)[D], typename V::Mask& active, V bound) {
   typename V::Mask ok = le(abs(xn[0]), bound);

@@ -49,7 +49,7 @@ NGDSIM_HD bool is_finite_(T v) {
   return v - v == T(0);
 }
 
-// c ? a : b, spelled as a function so the CPU path's SIMD lanes (host/lanes.hpp)
+// c ? a : b, spelled as a function so the CPU path's SIMD lanes (host/cpu/lanes.hpp)
 // can overload it: a conditional expression cannot be.
 template <class T>
 NGDSIM_HD T select_(bool c, T a, T b) {

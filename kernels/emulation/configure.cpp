@@ -1,5 +1,5 @@
-// The host's handle on the emulated device (host/device_backend.hpp).
-#include "device_backend.hpp"
+// The host's handle on the emulated device (host/device/device_backend.hpp).
+#include "device/device_backend.hpp"
 #include "ngdsim_emu/runtime.hpp"
 
 namespace ngdsim::emulated {

@@ -1,6 +1,6 @@
 // bilinear [m, A] (docs/model.md): g(x, y) = x^T A y - 1 with x, y in R^m,
 // d = 2m. Paper Example 4.5, a shallow linear network. The host computes the SVD
-// A = U S V^T once (host/bilinear_setup.cpp); the flat minima are
+// A = U S V^T once (host/cli/bilinear_setup.cpp); the flat minima are
 // +-(u_min, v_min)/sqrt(s_min) for the smallest singular value s_min, which must be
 // simple and non-zero.
 #pragma once

@@ -12,7 +12,7 @@ namespace ngdsim {
 struct Ngd {
   // Branch-free part, vectorizable across trajectories. The sign at g == 0 is set
   // to +1 provisionally and the step is flagged for resolve().
-  // T is a number or, on the CPU path, a set of SIMD lanes (host/lanes.hpp).
+  // T is a number or, on the CPU path, a set of SIMD lanes (host/cpu/lanes.hpp).
   template <class L, class T, int D>
   NGDSIM_HD auto direction(const L& land, const T (&x)[D], T (&v)[D]) const {
     T grad[D];

@@ -1,0 +1,193 @@
+#include "cli/registry.hpp"
+
+#include <cmath>
+
+#include "cli/config.hpp"
+#include "study/dispatch.hpp"
+
+namespace ngdsim {
+namespace {
+
+int int_param(const std::map<std::string, std::string>& given, const ParamInfo& p, int lo, int hi,
+              const std::string& landscape) {
+  const auto it = given.find(p.name);
+  const std::string text = it == given.end() ? p.fallback : it->second;
+  std::size_t used = 0;
+  int v = 0;
+  try {
+    v = std::stoi(text, &used);
+  } catch (const std::logic_error&) {
+    used = 0;
+  }
+  if (used != text.size() || used == 0 || v < lo || v > hi)
+    throw UsageError("invalid param " + p.name + " '" + text + "' for landscape " + landscape +
+                     ": allowed " + p.range);
+  return v;
+}
+
+void reject_unknown(const std::map<std::string, std::string>& given, const LandscapeInfo& info) {
+  for (const auto& [k, v] : given) {
+    bool known = false;
+    std::string names;
+    for (const auto& p : info.params) {
+      known |= p.name == k;
+      names += (names.empty() ? "" : ", ") + p.name;
+    }
+    if (!known)
+      throw UsageError("unknown param '" + k + "' for landscape " + info.name +
+                       " (allowed: " + names + ")");
+  }
+}
+
+const ParamInfo kQ{"q", "1 or 2", "2", "f = |g|^q: 2 smooth, 1 nonsmooth"};
+
+double double_param(const std::map<std::string, std::string>& given, const ParamInfo& p,
+                    const std::string& landscape) {
+  const auto it = given.find(p.name);
+  const std::string text = it == given.end() ? p.fallback : it->second;
+  std::size_t used = 0;
+  double v = NAN;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::logic_error&) {
+    used = 0;
+  }
+  if (used != text.size() || used == 0 || !std::isfinite(v))
+    throw UsageError("invalid param " + p.name + " '" + text + "' for landscape " + landscape +
+                     ": allowed " + p.range);
+  return v;
+}
+
+// A landscape with the single parameter q.
+LandscapeInfo q_only(const std::string& name, const std::string& description) {
+  LandscapeInfo l{name, description, {kQ}, {}};
+  l.check_params = [info = l](const std::map<std::string, std::string>& g) {
+    reject_unknown(g, info);
+    int_param(g, info.params[0], 1, 2, info.name);
+    return 2;
+  };
+  return l;
+}
+
+}  // namespace
+
+const std::vector<LandscapeInfo>& landscapes() {
+  static const std::vector<LandscapeInfo> list = [] {
+    std::vector<LandscapeInfo> l;
+    LandscapeInfo product{"product",
+                          "g = x_1 x_2 ... x_n - 1; flat minima |x_i| = 1 with an even number of "
+                          "negative entries (paper Example 1.1, 4.6, 4.7)",
+                          {{"n", "2..8", "2", "dimension"}, kQ},
+                          {}};
+    product.check_params = [info = product](const std::map<std::string, std::string>& g) {
+      reject_unknown(g, info);
+      int_param(g, info.params[1], 1, 2, info.name);
+      return int_param(g, info.params[0], 2, 8, info.name);
+    };
+    LandscapeInfo quadric{"quadric",
+                          "g = a x^2 + b y^2 - 1: ellipse (b > 0) or hyperbola (b < 0); flat "
+                          "minima on the axis of the smallest positive coefficient (Example 4.4)",
+                          {{"a", "finite, a != b, a or b > 0", "1", "x^2 coefficient"},
+                           {"b", "finite, a != b, a or b > 0", "4", "y^2 coefficient"},
+                           kQ},
+                          {}};
+    quadric.check_params = [info = quadric](const std::map<std::string, std::string>& g) {
+      reject_unknown(g, info);
+      const double a = double_param(g, info.params[0], info.name);
+      const double b = double_param(g, info.params[1], info.name);
+      int_param(g, info.params[2], 1, 2, info.name);
+      const std::string ab = "a = " + std::to_string(a) + ", b = " + std::to_string(b);
+      if (a == b)
+        throw UsageError("invalid params a, b for landscape quadric: " + ab +
+                         ": every minimum is equally flat (allowed: a != b)");
+      if (a <= 0.0 && b <= 0.0)
+        throw UsageError("invalid params a, b for landscape quadric: " + ab +
+                         ": {g = 0} is empty (allowed: a or b positive)");
+      return 2;
+    };
+    LandscapeInfo bilinear{"bilinear",
+                           "g = x^T A y - 1, x, y in R^m; flat minima +-(u_min, v_min)/sqrt(s_min) "
+                           "(Example 4.5, a shallow linear network)",
+                           {{"m", "1..8", "3", "size of A (d = 2m)"},
+                            {"A", "m*m finite numbers, row-major, or 'random'", "random",
+                             "the matrix; 'random': N(0, 1/m) entries drawn from the seed"},
+                            kQ},
+                           {}};
+    bilinear.check_params = [info = bilinear](const std::map<std::string, std::string>& g) {
+      reject_unknown(g, info);
+      int_param(g, info.params[2], 1, 2, info.name);
+      return 2 * int_param(g, info.params[0], 1, 8, info.name);
+    };
+    l.push_back(product);
+    l.push_back(q_only("parabola", "g = y - x^2; flat minimum at the origin (Example 4.2)"));
+    l.push_back(q_only("cubic",
+                       "g = x^3 + y^3 - 1; flat minimum x = y = 2^(-1/3) (Example 4.3; also "
+                       "minima (1,0), (0,1) and an unbounded branch)"));
+    l.push_back(quadric);
+    l.push_back(bilinear);
+    l.push_back(
+        q_only("cross", "g = x y; minima on both axes, flat minimum at the origin (Example 4.1)"));
+    return l;
+  }();
+  return list;
+}
+
+const std::vector<OptimizerInfo>& optimizers() {
+  static const std::vector<OptimizerInfo> list = {
+      {"ngd", "normalized gradient descent: x <- x - alpha_k bsign(g) grad g/|grad g|",
+       "alpha0 > 0, p >= 0"},
+      {"gd", "gradient descent: x <- x - alpha_k grad f", "alpha0 > 0 (the step eta), p >= 0"},
+      {"sam", "sharpness-aware minimization: x <- x - alpha_k grad f(x + rho grad f/|grad f|)",
+       "alpha0 > 0, p >= 0, rho > 0 (default 0.05)"},
+      {"perturbed", "perturbed gradient descent: x <- x - alpha_k grad f + sigma xi, xi ~ N(0, I)",
+       "alpha0 > 0, p >= 0, sigma >= 0 (default 0.01)"},
+  };
+  return list;
+}
+
+const LandscapeInfo& find_landscape(const std::string& name) {
+  std::string names;
+  for (const auto& l : landscapes()) {
+    if (l.name == name) return l;
+    names += (names.empty() ? "" : ", ") + l.name;
+  }
+  throw UsageError("unknown landscape '" + name + "' (allowed: " + names + ")");
+}
+
+const OptimizerInfo& find_optimizer(const std::string& name) {
+  std::string names;
+  for (const auto& o : optimizers()) {
+    if (o.name == name) return o;
+    names += (names.empty() ? "" : ", ") + o.name;
+  }
+  throw UsageError("unknown optimizer '" + name + "' (allowed: " + names + ")");
+}
+
+std::map<std::string, std::string> resolved_params(const Config& c) {
+  std::map<std::string, std::string> r;
+  for (const auto& p : find_landscape(c.landscape).params) {
+    const auto it = c.param.find(p.name);
+    r[p.name] = it == c.param.end() ? p.fallback : it->second;
+  }
+  return r;
+}
+
+int param_int(const Config& c, const std::string& name) {
+  return std::stoi(resolved_params(c).at(name));
+}
+
+double param_double(const Config& c, const std::string& name) {
+  return std::stod(resolved_params(c).at(name));
+}
+
+std::vector<double> attractor_positions(const Config& c) {
+  std::vector<double> out;
+  dispatch<double>(c, [&](const auto& land, auto) {
+    using L = std::decay_t<decltype(land)>;
+    out.resize(static_cast<std::size_t>(L::kAttractors) * L::kDim);
+    for (int a = 0; a < L::kAttractors; ++a) land.attractor_position(a, &out[a * L::kDim]);
+  });
+  return out;
+}
+
+}  // namespace ngdsim

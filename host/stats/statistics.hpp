@@ -1,0 +1,43 @@
+// The merged statistics of a run (docs/output.md), as a backend returns them.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "ngdsim/observe.hpp"
+#include "ngdsim/stats.hpp"
+#include "stats/moment_tree.hpp"
+
+namespace ngdsim {
+
+struct Statistics {
+  int R = 0, E = 0, A = 0, S = 0, d = 0;
+  std::vector<Moments> moments;  // [R][Q]
+  // A shard's moments instead (ngdsim run --shard): the reduction tree's nodes so far.
+  std::vector<MomentTree::Node> nodes;
+  std::vector<std::uint64_t> histogram;   // [R][Q][kBins]
+  std::vector<std::uint64_t> nonfinite;   // [R][Q] values excluded as non-finite
+  std::vector<std::uint64_t> flat_count;  // [R][E]
+  std::vector<std::uint64_t> min_count;   // [R][E]
+  std::vector<std::uint64_t> diverged;    // [R]
+  std::vector<std::uint64_t> attractor;   // [R][A], counted where flat(eps_main) holds
+  // settled[r]: trajectories whose last entry into the flat eps_main-ball (at record
+  // resolution) is record r and which stay inside to K; settled[R]: never settled.
+  std::vector<std::uint64_t> settled;     // [R + 1]
+  std::vector<std::uint64_t> sign_draws;  // [R] Bouligand sign draws in steps < record_steps[r]
+  std::vector<std::uint64_t> critical;    // [R] random directions at critical points of g
+  std::vector<double> sample;             // [R][S][d]
+  // Optional per-trajectory output.
+  std::vector<double> final_position;         // [N][d]
+  std::vector<std::int8_t> final_class;       // [N]
+  std::vector<std::int32_t> final_attractor;  // [N], -1 unless flat(eps_main)
+  std::vector<std::int64_t> last_entry;       // [N], step, -1 if not inside at K
+  // How a device backend scheduled the run (0 on the CPU path): trajectories per chunk.
+  std::int64_t chunk = 0, chunks = 0;
+
+  void allocate(int records, int eps, int attractors, int samples, int dim);
+  // Adds every integer count of o (exact, order-independent).
+  void add_counts(const Statistics& o);
+};
+
+}  // namespace ngdsim

@@ -1,0 +1,33 @@
+// What a run concludes (docs/output.md), derived from the merged statistics.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "cli/config.hpp"
+#include "stats/statistics.hpp"
+#include "study/plan.hpp"
+
+namespace ngdsim {
+
+inline constexpr std::array<double, 5> kQuantileLevels = {0.05, 0.25, 0.5, 0.75, 0.95};
+
+struct Estimates {
+  std::vector<Interval> p_flat, p_min;  // [E], at step K, over all N (diverged = failure)
+  Interval p_diverged;
+  std::vector<Interval> attractor;  // [A]
+  std::vector<std::uint64_t> attractor_count;
+  double median[kNumQuantities];  // at K
+  double alpha_last;              // the last step size applied, alpha_{K-1}
+  double wall_seconds = 0.0;
+  double rate = 0.0;  // trajectory-steps per second
+  std::string backend, device;
+};
+
+std::array<double, 5> quantiles(const Statistics& s, const Plan& plan, int r, int q);
+Estimates estimate(const Config& c, const Plan& plan, const Statistics& s);
+// Fraction of trajectories not yet settled in the flat eps_main-ball at each record.
+std::vector<double> survival(const Statistics& s, std::int64_t trajectories);
+
+}  // namespace ngdsim

@@ -1,0 +1,51 @@
+#include "study/summary.hpp"
+
+#include <cstdio>
+#include <string>
+
+namespace ngdsim {
+namespace {
+
+std::string interval(const Interval& i) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%.4f  [%.4f, %.4f]", i.estimate, i.low, i.high);
+  return buf;
+}
+
+}  // namespace
+
+void print_summary(std::ostream& os, const Config& c, const Estimates& e, const std::string& path) {
+  char buf[256];
+  os << "config:     " << one_line(c) << "\n";
+  std::snprintf(buf, sizeof buf, "throughput: %.3g trajectory-steps/s (%.2f s, backend %s, %s)\n",
+                e.rate, e.wall_seconds, e.backend.c_str(), e.device.c_str());
+  os << buf;
+  os << "estimates at step K = " << c.steps << " over N = " << c.trajectories
+     << " trajectories (95% Wilson intervals):\n";
+  for (std::size_t i = 0; i < c.eps.size(); ++i) {
+    std::snprintf(buf, sizeof buf, "  P(flat, %g) = %s", c.eps[i], interval(e.p_flat[i]).c_str());
+    os << buf;
+    if (c.eps[i] < e.alpha_last)
+      os << "   warning: eps < alpha_K = " << e.alpha_last
+         << (c.optimizer == "ngd"
+                 ? ": NGD oscillates at about alpha_K, so flat(eps) cannot be reached"
+                 : ", the last step size: flat(eps) may be out of reach");
+    os << "\n";
+  }
+  for (std::size_t i = 0; i < c.eps.size(); ++i) {
+    std::snprintf(buf, sizeof buf, "  P(min, %g)  = %s\n", c.eps[i], interval(e.p_min[i]).c_str());
+    os << buf;
+  }
+  os << "  P(diverged) = " << interval(e.p_diverged) << "\n";
+  os << "attractors (fraction within eps = " << c.eps[0] << " of each flat minimum):\n";
+  for (std::size_t a = 0; a < e.attractor.size(); ++a) {
+    std::snprintf(buf, sizeof buf, "  #%zu: %s\n", a, interval(e.attractor[a]).c_str());
+    os << buf;
+  }
+  std::snprintf(buf, sizeof buf, "medians at K: f = %.3g, phi = %.3g, flat_distance = %.3g\n",
+                e.median[kF], e.median[kPhi], e.median[kFlatDistance]);
+  os << buf;
+  os << "output:     " << path << "\n";
+}
+
+}  // namespace ngdsim
