@@ -15,7 +15,10 @@
 #include "ngdsim/landscapes/bilinear.hpp"
 #include "ngdsim/landscapes/cross.hpp"
 #include "ngdsim/landscapes/cubic.hpp"
+#include "ngdsim/landscapes/parabola.hpp"
+#include "ngdsim/landscapes/product.hpp"
 #include "ngdsim/landscapes/quadric.hpp"
+#include "ngdsim/observe.hpp"
 #include "ngdsim/optimizers/gd.hpp"
 #include "ngdsim/optimizers/ngd.hpp"
 #include "ngdsim/optimizers/perturbed.hpp"
@@ -96,6 +99,37 @@ TEST(MoreLandscapes, FlatDistanceMatchesBruteForce) {
       ASSERT_NEAR(land.g_grad(m, grad), 0.0, 1e-12);
     }
   });
+}
+
+// min(eps) contains flat(eps): min_distance is the first-order distance |g| / |grad g|
+// capped by flat_distance. The cap binds at some points (else this test proves nothing)
+// and the first-order value is kept elsewhere.
+TEST(MoreLandscapes, MinDistanceNeverExceedsFlatDistance) {
+  int capped = 0;
+  auto check = [&capped](const auto& land) {
+    using L = std::decay_t<decltype(land)>;
+    constexpr int D = L::kDim;
+    std::mt19937_64 rng(23);
+    int first_order = 0;
+    for (int t = 0; t < 2000; ++t) {
+      double x[D], grad[D], f, phi, flat, mind, gn;
+      int a = -1;
+      random_point(rng, -3.0, 3.0, x);
+      observe(land, x, f, phi, flat, mind, gn, a);
+      const double g = land.g_grad(x, grad);
+      const double fo = std::abs(g) / std::sqrt(squared_norm(grad));
+      ASSERT_LE(mind, flat);
+      ASSERT_EQ(mind, std::min(fo, flat));
+      capped += fo > flat;
+      first_order += fo < flat;
+    }
+    EXPECT_GT(first_order, 0);
+  };
+  for_each_landscape(check);
+  check(Parabola<double>{2});
+  check(Product<double, 2>{2});
+  check(Product<double, 3>{1});
+  EXPECT_GT(capped, 0);
 }
 
 // No sampled point of {g = 0} has a smaller |grad g| than the flat minima.

@@ -318,19 +318,24 @@ void set_option(Config& c, const std::string& key, const std::string& v) {
     // KEY=V1,V2,... (values split on ';' instead when any is present, for init boxes).
     const auto eq = v.find('=');
     const std::string allowed =
-        "KEY=V1,V2,... with KEY one of p, alpha0, rho, sigma, init, param.NAME "
-        "(separate values with ';' when they contain commas), or KEY=START:STOP:STEP, or "
-        "KEY=logspace:A:B:N for N values from 10^A to 10^B";
+        "KEY=V1,V2,... with KEY one of p, alpha0, rho, sigma, init, param.NAME, optimizer, "
+        "landscape (separate values with ';' when they contain commas; an optimizer or "
+        "landscape value may carry its own settings, as in sam(rho=0.05) or "
+        "product(n=3 q=1)), or KEY=START:STOP:STEP, or KEY=logspace:A:B:N for N values from "
+        "10^A to 10^B";
     if (eq == std::string::npos || eq == 0 || eq + 1 == v.size()) bad(key, v, allowed);
     const std::string name = v.substr(0, eq), list = v.substr(eq + 1);
+    const bool named = name == "optimizer" || name == "landscape";
     const bool known = name == "p" || name == "alpha0" || name == "rho" || name == "sigma" ||
-                       name == "init" || (name.rfind("param.", 0) == 0 && name.size() > 6);
+                       name == "init" || named || (name.rfind("param.", 0) == 0 && name.size() > 6);
     if (!known) bad(key, v, allowed);
     auto values = split(list, list.find(';') != std::string::npos ? ';' : ',');
-    for (const auto& x : values)
+    for (const auto& x : values) {
       if (x.empty()) bad(key, v, allowed);
-    // A range of numbers (not for init, whose boxes contain ':').
-    if (values.size() == 1 && name != "init")
+      if (named && !split_named_value(x)) bad(key, v, allowed);
+    }
+    // A range of numbers (not for init, whose boxes contain ':', nor for names).
+    if (values.size() == 1 && name != "init" && !named)
       if (auto range = expand_range(values[0], allowed, v); !range.empty()) values = range;
     for (auto& [k, vals] : c.vary)
       if (k == name) bad(key, v, "each setting may be varied once");
@@ -420,6 +425,25 @@ void load_toml_text(Config& c, const std::string& text, const std::string& path)
       set_option(c, key, scalar_text(key, node));
     }
   }
+}
+
+std::optional<NamedValue> split_named_value(const std::string& text) {
+  const auto open = text.find('(');
+  NamedValue v{text.substr(0, open), {}};
+  if (v.name.empty() || v.name.find_first_of(") =") != std::string::npos) return std::nullopt;
+  if (open == std::string::npos) return v;
+  if (text.back() != ')') return std::nullopt;
+  std::istringstream inside(text.substr(open + 1, text.size() - open - 2));
+  std::string item;
+  while (inside >> item) {
+    const auto eq = item.find('=');
+    if (eq == 0 || eq == std::string::npos || eq + 1 == item.size() ||
+        item.find_first_of("()") != std::string::npos)
+      return std::nullopt;
+    v.settings.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+  }
+  if (v.settings.empty()) return std::nullopt;
+  return v;
 }
 
 void resolve(Config& c) {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -78,6 +79,14 @@ void load_toml_file(Config& c, const std::string& path);
 void load_toml_text(Config& c, const std::string& text, const std::string& origin);
 // Checks cross-setting constraints and fills the derived fields.
 void resolve(Config& c);
+
+// A swept optimizer or landscape value, NAME or NAME(KEY=V KEY=V ...): the name and its
+// own settings; nothing when the text is malformed.
+struct NamedValue {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> settings;
+};
+std::optional<NamedValue> split_named_value(const std::string& text);
 // The full resolved configuration as TOML text (stored in every output file).
 std::string to_toml(const Config& c);
 // The first line where two configuration texts differ, as "'OURS' where WHERE has

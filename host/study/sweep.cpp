@@ -13,6 +13,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "cli/registry.hpp"
 #include "cpu/cpu_backend.hpp"
 #include "io/h5_util.hpp"
 #include "io/output.hpp"
@@ -38,10 +39,28 @@ bool numeric(const std::string& s) {
 }
 
 void apply(Config& c, const std::string& key, const std::string& value) {
-  if (key.rfind("param.", 0) == 0)
-    set_option(c, "param", key.substr(6) + "=" + value);
-  else
-    set_option(c, key, value);
+  if (key.rfind("param.", 0) == 0) return set_option(c, "param", key.substr(6) + "=" + value);
+  if (key != "optimizer" && key != "landscape") return set_option(c, key, value);
+  // NAME(KEY=V ...): an optimizer's settings are settings of the run, a landscape's are
+  // its parameters; the base's parameters that this landscape lacks do not apply to it.
+  const NamedValue named = *split_named_value(value);  // checked by set_option("vary")
+  set_option(c, key, named.name);
+  if (key == "landscape") {
+    std::map<std::string, std::string> own;
+    for (const auto& param : find_landscape(named.name).params)
+      if (auto it = c.param.find(param.name); it != c.param.end()) own.insert(*it);
+    c.param = std::move(own);
+  }
+  for (const auto& [k, v] : named.settings) {
+    if (key == "landscape") {
+      set_option(c, "param", k + "=" + v);
+    } else if (k == "vary" || k == "landscape" || k == "optimizer" || k == "param") {
+      throw UsageError("invalid vary value '" + value + "': an optimizer's own settings may " +
+                       "not include " + k);
+    } else {
+      set_option(c, k, v);
+    }
+  }
 }
 
 std::string point_name(std::size_t i) {
@@ -107,7 +126,9 @@ std::string sweep_header(const Config& base) {
 void print_table(std::ostream& out, const std::vector<std::string>& labels,
                  const std::vector<std::vector<double>>& rows, std::size_t V, std::size_t E,
                  double eps0) {
-  out << std::left << std::setw(28) << "point"
+  int width = 28;  // the point column: its longest label and two spaces
+  for (const auto& label : labels) width = std::max(width, static_cast<int>(label.size()) + 2);
+  out << std::left << std::setw(width) << "point"
       << "P(flat, " << eps0 << ")           "
       << "P(min, " << eps0 << ")            P(diverged)  alpha_K\n";
   bool marked = false;
@@ -116,9 +137,9 @@ void print_table(std::ostream& out, const std::vector<std::string>& labels,
     const double alpha_k = r[V + 6 * E + 3];
     const bool below = eps0 < alpha_k;
     marked = marked || below;
-    char buf[200];
-    std::snprintf(buf, sizeof buf, "%-28s%.4f [%.4f, %.4f]  %.4f [%.4f, %.4f]  %.4f       %.3g%s\n",
-                  labels[i].c_str(), r[V], r[V + E], r[V + 2 * E], r[V + 3 * E], r[V + 4 * E],
+    char buf[400];
+    std::snprintf(buf, sizeof buf, "%-*s%.4f [%.4f, %.4f]  %.4f [%.4f, %.4f]  %.4f       %.3g%s\n",
+                  width, labels[i].c_str(), r[V], r[V + E], r[V + 2 * E], r[V + 3 * E], r[V + 4 * E],
                   r[V + 5 * E], r[V + 6 * E], alpha_k, below ? "  *" : "");
     out << buf;
   }

@@ -27,7 +27,10 @@ NGDSIM_HD void observe(const L& land, const T (&x)[D], double& f, double& phi,
   phi = static_cast<double>(land.phi(x));
   flat_distance = static_cast<double>(land.flat_distance(x, attractor));
   // |g| / |grad g|: first-order distance to {g = 0}; infinite at a critical point off the set.
-  min_distance = static_cast<double>(abs_(g)) / static_cast<double>(gn);
+  // Capped by the distance to the nearest flat minimum, itself a point of the set, so that
+  // min(eps) contains flat(eps) whatever the first-order error (a NaN stays NaN).
+  const double first_order = static_cast<double>(abs_(g)) / static_cast<double>(gn);
+  min_distance = flat_distance < first_order ? flat_distance : first_order;
   grad_norm = static_cast<double>(grad_f_norm(g, gn, q));
 }
 

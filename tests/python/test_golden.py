@@ -31,11 +31,11 @@ STUDIES = {
 }
 
 GOLDEN = {
-    "product": "c0ac516aca0b558e0e0d96d10a31b224c6da59cfdc5fd702b75201ce1de4599c",
-    "product3-float": "021dec266fd844d69c5376df8269f73289f7234aa1a81d062fba7707f6aa07b6",
-    "bilinear3": "0159b4a9aea2da9d60d7996030ee89cfad318f115d5aac8507fd5c2ae39d9223",
-    "quadric-sam": "093c853b459054f835d35742815af891d3150246cc7d797d77feef240f1f1b59",
-    "product4-gd-overflow": "23931ae2857e0f1be6278cccf2dc3e426f300e41f873ea93ac6c5db2374d09de",
+    "product": "bbcb08cae67bac301234aed8212ae75d96590173ae76442de75bc5ea02f4b69c",
+    "product3-float": "f8812b5ce9252a677e552456793155d0ed68339ab8c45102e44d3608753120ae",
+    "bilinear3": "6810d48dad8429426529c1c02ce6b5d37a067bb5409e28ab6c1d53b551757cf9",
+    "quadric-sam": "8d60eaf5267a0bff43c767d4c8c8f0e653f40d4b2fbfa30f330f6b2001127ff9",
+    "product4-gd-overflow": "d999a79cf47851b0b6b7f19dd7c2ba676c04a81d8eb0ba43c5233667ce721706",
 }
 
 

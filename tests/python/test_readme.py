@@ -74,7 +74,11 @@ def test_the_repository_explains_itself():
         for f in files:
             if f.endswith("test_readme.py"):
                 continue
+            in_docs = os.path.dirname(f) == os.path.join(ROOT, "docs")
             for n, line in enumerate(open(f, errors="replace"), 1):
+                # docs/ has its own cli.md and output.md: there, a bare name is a sibling.
+                if in_docs:
+                    line = re.sub(r"(?<![\w/])(cli|output)\.md", "", line)
                 if outside.search(line):
                     found.append(f"{os.path.relpath(f, ROOT)}:{n}: {line.strip()}")
     assert not found, "\n".join(found)

@@ -34,3 +34,64 @@ def test_points_below_alpha_k_are_marked(tmp_path):
     assert np.allclose(s.table["p"], [0.3, 0.6, 0.9])
     with h5py.File(tmp_path / "s.h5", "r") as f:
         assert f["sweep"].attrs["columns"].endswith("p_diverged_high, alpha_K, wall_seconds")
+
+
+def _point_results(path, i):
+    """The datasets of sweep point i, as bytes, but its configuration text."""
+    out = {}
+    with h5py.File(path, "r") as f:
+        g = f["points/%03d" % i]
+
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset) and not name.endswith("config"):
+                out[name] = np.asarray(obj[()]).tobytes()
+        g.visititems(visit)
+    return out
+
+
+def test_optimizers_and_landscapes_are_swept_with_their_own_settings(tmp_path):
+    from results_of import results_of
+    common = ["--backend", "cpu", "--trajectories", "1500", "--steps", "300", "--threads", "2"]
+    r = subprocess.run([EXE, "sweep", *common, "--vary",
+                        "optimizer=ngd,sam(rho=0.02),gd(alpha0=0.1 p=0)", "--out", "o.h5"],
+                       cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    labels = [line.split()[0] for line in r.stdout.splitlines() if line.startswith("optimizer=")]
+    assert labels == ["optimizer=ngd", "optimizer=sam(rho=0.02)", "optimizer=gd(alpha0=0.1"]
+    # Each point is the run those settings describe, dataset for dataset.
+    for i, extra in enumerate([["--optimizer", "ngd"],
+                               ["--optimizer", "sam", "--rho", "0.02"],
+                               ["--optimizer", "gd", "--alpha0", "0.1", "--p", "0"]]):
+        subprocess.run([EXE, "run", *common, *extra, "--out", "r%d.h5" % i], cwd=tmp_path,
+                       check=True, capture_output=True)
+        single = {k: v for k, v in results_of(tmp_path / ("r%d.h5" % i)).items()
+                  if not k.startswith(("summary", "provenance"))}
+        point = {k: v for k, v in _point_results(tmp_path / "o.h5", i).items()
+                 if not k.startswith(("summary", "provenance"))}
+        assert set(single) == set(point) and all(single[k] == point[k] for k in single), i
+    s = ngdsim.load_sweep(tmp_path / "o.h5")
+    assert [p.config["optimizer"] for p in s.points] == ["ngd", "sam", "gd"]
+    assert np.array_equal(s.table["optimizer"], [0, 1, 2])  # names: the index of the value
+
+    # Landscapes: the base's n applies to product only; quadric takes its own a and b.
+    r = subprocess.run([EXE, "sweep", *common, "--param", "n=3", "--vary",
+                        "landscape=product,parabola,quadric(a=1 b=4)", "--out", "l.h5"],
+                       cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    s = ngdsim.load_sweep(tmp_path / "l.h5")
+    assert [p.config["landscape"] for p in s.points] == ["product", "parabola", "quadric"]
+    assert s.points[0].config["param.n"] == "3" and "param.n" not in s.points[1].config
+    assert float(s.points[2].config["param.b"]) == 4
+
+
+def test_bad_swept_names_are_refused_naming_the_setting(tmp_path):
+    for vary, says in [("optimizer=sam(rho=)", "invalid vary 'optimizer=sam(rho=)'"),
+                       ("optimizer=sam(rho=0.1", "invalid vary"),
+                       ("optimizer=newton", "unknown optimizer 'newton'"),
+                       ("landscape=product(m=3)", "unknown param 'm' for landscape product"),
+                       ("optimizer=sam(landscape=cubic)", "may not include landscape"),
+                       ("optimizer=sam(rho=-1)", "invalid rho")]:
+        r = subprocess.run([EXE, "sweep", "--trajectories", "100", "--steps", "10", "--vary",
+                            vary, "--out", "x.h5"], cwd=tmp_path, capture_output=True, text=True)
+        assert r.returncode == 2 and says in r.stderr, (vary, r.stderr)
+        assert not (tmp_path / "x.h5").exists()
