@@ -54,15 +54,16 @@ struct RunParams {
 // Global outputs. Integer statistics accumulate over all chunks; leaf moments and
 // per-trajectory arrays are per chunk.
 struct DeviceOutputs {
-  unsigned long long* histogram;  // [R][Q][kBins]
-  unsigned long long* counters;   // [R][counters.size()]
-  unsigned long long* settled;    // [R + 1]
-  double* sample;                 // [R][S][D]
-  Moments* leaves;                // [chunk leaves][R][Q]
-  double* final_position;         // [chunk][D]
-  signed char* final_class;       // [chunk]
-  int* final_attractor;           // [chunk]
-  long long* last_entry;          // [chunk]
+  unsigned long long* histogram;          // [R][Q][kBins]
+  unsigned long long* counters;           // [R][counters.size()]
+  unsigned long long* first_entry_count;  // [E][R + 1], rows in the configuration's eps order
+  unsigned long long* last_entry_count;   // [E][R + 1]
+  double* sample;                         // [R][S][D]
+  Moments* leaves;                        // [chunk leaves][R][Q]
+  double* final_position;                 // [chunk][D]
+  signed char* final_class;               // [chunk]
+  int* final_attractor;                   // [chunk]
+  long long* last_entry;                  // [chunk]
 };
 
 // The step sizes in the trajectory's precision: a float run reads a table converted
@@ -161,6 +162,11 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSm<L::kDim, T>)
   }
   bool div = !active;  // inactive threads never move and are excluded below
   int settle = -1, attractor = -1;
+  // First and last entry record per threshold, in decreasing order of eps (as the ranks):
+  // fully unrolled, so they stay in registers.
+  int first_at[kMaxEps], last_at[kMaxEps];
+  NGDSIM_UNROLL
+  for (int s = 0; s < kMaxEps; ++s) first_at[s] = last_at[s] = -1;
   unsigned int sign_draws = 0, critical = 0;
   const T bound = static_cast<T>(p.bound);
   const T* alpha = step_sizes<T>(p);
@@ -222,6 +228,12 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSm<L::kDim, T>)
       }
       atomicAdd(&rank[nf], 1u);
       atomicAdd(&rank[kEpsRanks + nm], 1u);
+      NGDSIM_UNROLL
+      for (int s = 0; s < kMaxEps; ++s) {
+        const bool in_s = s < nf;  // the distance lies within the s + 1 largest thresholds
+        first_at[s] = first_at[s] < 0 && in_s ? r : first_at[s];
+        last_at[s] = in_s ? (last_at[s] < 0 ? r : last_at[s]) : -1;
+      }
     }
     const bool in = !div && q[kFlatDistance] <= p.eps0;
     if (in) atomicAdd(&tally[kTallyCounters + cl.attractor(a)], 1u);
@@ -303,18 +315,31 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSm<L::kDim, T>)
     // more barriers, and what was read since the last one is read by its own thread.
   }
 
-  // Settling records, counted in the block (in the tally's shared memory, free now)
-  // and added once per distinct record; past that many records, one atomic per thread.
-  const int settled_at = settle < 0 ? p.R : settle;
-  if (p.R + 1 <= kHistWords) {
-    __syncthreads();
-    if (active) atomicAdd(&tally[settled_at], 1u);
-    __syncthreads();
-    for (int i = t; i <= p.R; i += kBlock)
-      if (const unsigned int c = tally[i])
-        atomicAdd(&out.settled[i], static_cast<unsigned long long>(c));
-  } else if (active) {
-    atomicAdd(&out.settled[settled_at], 1ull);
+  // Entry records, counted in the block (in the tally's shared memory, free now, and
+  // zeroed again as it is read) and added once per distinct record; past that many
+  // records, one atomic per thread.
+  auto count_entries = [&](int at, unsigned long long* dst) {
+    const int bin = at < 0 ? p.R : at;
+    if (p.R + 1 <= kHistWords) {
+      __syncthreads();
+      if (active) atomicAdd(&tally[bin], 1u);
+      __syncthreads();
+      for (int i = t; i <= p.R; i += kBlock)
+        if (const unsigned int c = tally[i]) {
+          atomicAdd(&dst[i], static_cast<unsigned long long>(c));
+          tally[i] = 0;
+        }
+    } else if (active) {
+      atomicAdd(&dst[bin], 1ull);
+    }
+  };
+  NGDSIM_UNROLL
+  for (int s = 0; s < kMaxEps; ++s) {
+    if (s < E) {  // the same for every thread of the block
+      const size_t row = static_cast<size_t>(p.eps_index[s]) * (p.R + 1);
+      count_entries(first_at[s], out.first_entry_count + row);
+      count_entries(last_at[s], out.last_entry_count + row);
+    }
   }
   if (!active || !p.save_final) return;
   for (int i = 0; i < D; ++i)

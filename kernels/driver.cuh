@@ -119,11 +119,13 @@ Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan
 
   DeviceArray<unsigned long long> histogram(size_t(R) * kNumQuantities * LogBins::kBins);
   DeviceArray<unsigned long long> counters(size_t(R) * cl.size());
-  DeviceArray<unsigned long long> settled(size_t(R) + 1);
+  DeviceArray<unsigned long long> first_entry(size_t(E) * (R + 1)),
+      last_entry_count(size_t(E) * (R + 1));
   DeviceArray<double> sample(size_t(R) * S * D);
   histogram.zero();
   counters.zero();
-  settled.zero();
+  first_entry.zero();
+  last_entry_count.zero();
   sample.zero();
 
   const long long chunk_leaves = chunk / kBlock;
@@ -171,9 +173,11 @@ Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan
     std::vector<unsigned long long> hh(size_t(R) * kNumQuantities * LogBins::kBins);
     histogram.download(hh.data(), hh.size());
     std::copy(hh.begin(), hh.end(), s.histogram.begin());
-    std::vector<unsigned long long> hs(size_t(R) + 1);
-    settled.download(hs.data(), hs.size());
-    std::copy(hs.begin(), hs.end(), s.settled.begin());
+    std::vector<unsigned long long> he(size_t(E) * (R + 1));
+    first_entry.download(he.data(), he.size());
+    std::copy(he.begin(), he.end(), s.first_entry_count.begin());
+    last_entry_count.download(he.data(), he.size());
+    std::copy(he.begin(), he.end(), s.last_entry_count.begin());
     sample.download(s.sample.data(), s.sample.size());
     for (int r = 0; r < R; ++r) {
       const unsigned long long* row = &hc[size_t(r) * cl.size()];
@@ -198,9 +202,10 @@ Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan
     const long long first = piece.first * kBlock;
     const int n = static_cast<int>(std::min(piece.end * kBlock, c.trajectories) - first);
     const long long leaves = piece.end - piece.first;
-    DeviceOutputs out{histogram.get(),   counters.get(),        settled.get(),
-                      sample.get(),      nodes_a.get(),         final_position.get(),
-                      final_class.get(), final_attractor.get(), last_entry.get()};
+    DeviceOutputs out{histogram.get(),        counters.get(),    first_entry.get(),
+                      last_entry_count.get(), sample.get(),      nodes_a.get(),
+                      final_position.get(),   final_class.get(), final_attractor.get(),
+                      last_entry.get()};
     launch(advance_leaves<L, Opt, T>, dim3(static_cast<unsigned>(leaves)), dim3(kBlock), land, opt,
            p, out, first, n);
     NGDSIM_CUDA_CHECK_LAUNCH("advance_leaves");

@@ -11,6 +11,7 @@
 
 #include "ngdsim/stats.hpp"
 #include "stats/moment_tree.hpp"
+#include "study/estimates.hpp"
 #include "study/plan.hpp"
 
 namespace ngdsim {
@@ -262,6 +263,33 @@ TEST(MomentTree, ThePartialStatesOfRangesContinueToTheSameRoot) {
     ASSERT_EQ(std::memcmp(whole.root().data(), merged.root().data(), 2 * sizeof(Moments)), 0)
         << "trial " << trial;
   }
+}
+
+// Entry steps of 10 trajectories at records 0, 10, 20, 30: none, 3, 4, 2 entered, 1 never.
+// Median: the 5th smallest (20); its 95% interval, ranks floor(5 - 1.96 sqrt(2.5)) = 1 to
+// min(10, ceil(5 + 3.10) + 1) = 10: [10, inf) (the 10th never entered). 90%: the 9th (30),
+// ranks 7 to 10: [20, inf).
+TEST(Settling, EntryQuantilesByHand) {
+  Plan plan;
+  plan.record_steps = {0, 10, 20, 30};
+  const std::uint64_t counts[] = {0, 3, 4, 2, 1};
+  const StepQuantile median = entry_quantile(counts, plan, 10, 0.5);
+  EXPECT_EQ(median.value, 20.0);
+  EXPECT_EQ(median.low, 10.0);
+  EXPECT_TRUE(std::isinf(median.high));
+  const StepQuantile q90 = entry_quantile(counts, plan, 10, 0.9);
+  EXPECT_EQ(q90.value, 30.0);
+  EXPECT_EQ(q90.low, 20.0);
+  EXPECT_TRUE(std::isinf(q90.high));
+  // All 10 entered by step 10: every quantile and both ends are 0 or 10.
+  const std::uint64_t early[] = {6, 4, 0, 0, 0};
+  const StepQuantile m = entry_quantile(early, plan, 10, 0.5);
+  EXPECT_EQ(m.value, 0.0);
+  EXPECT_EQ(m.low, 0.0);
+  EXPECT_EQ(m.high, 10.0);
+  // Fewer than half ever entered: beyond K.
+  const std::uint64_t late[] = {0, 0, 0, 4, 6};
+  EXPECT_TRUE(std::isinf(entry_quantile(late, plan, 10, 0.5).value));
 }
 
 TEST(RecordSchedule, LogEveryAndList) {

@@ -99,7 +99,8 @@ class CpuTile {
       : land_(land), opt_(opt), c_(c), plan_(plan), cap_(static_cast<int>(c.tile)) {
     x_.resize(static_cast<std::size_t>(D) * cap_);
     diverged_.resize(cap_);
-    settle_.resize(cap_);
+    entry_first_.resize(c.eps.size() * cap_);
+    entry_last_.resize(c.eps.size() * cap_);
     attractor_.resize(cap_);
     bins_.resize(cap_);
     values_.resize(static_cast<std::size_t>(kNumQuantities) * cap_);
@@ -147,8 +148,9 @@ class CpuTile {
       initial_point<D>(c_.init_dist, c_.seed, static_cast<std::uint64_t>(first_ + j), p);
       for (int i = 0; i < D; ++i) x(i, j) = static_cast<T>(p[i]);
       diverged_[j] = 0;
-      settle_[j] = -1;
     }
+    std::fill(entry_first_.begin(), entry_first_.end(), -1);
+    std::fill(entry_last_.begin(), entry_last_.end(), -1);
     // The last block's spare lanes: held as diverged, so they never move or draw.
     for (int j = n_; j < cap_ && j % (U * W); ++j) {
       for (int i = 0; i < D; ++i) x(i, j) = T(0);
@@ -357,10 +359,17 @@ class CpuTile {
     }
     const double eps0 = c_.eps[0];
     const bool last = r + 1 == plan_.records();
-    for (int j = 0; j < n; ++j) {
-      const bool in = !div[j] && flat[j] <= eps0;
-      if (in) counts.attractor[std::size_t(r) * A + attr[j]] += 1;
-      settle_[j] = in ? (settle_[j] < 0 ? r : settle_[j]) : -1;
+    for (int j = 0; j < n; ++j)
+      if (!div[j] && flat[j] <= eps0) counts.attractor[std::size_t(r) * A + attr[j]] += 1;
+    // First and last entry into each eps-ball of the flat set (the record, or -1).
+    for (int e = 0; e < E; ++e) {
+      int* __restrict first = &entry_first_[std::size_t(e) * cap];
+      int* __restrict last_in = &entry_last_[std::size_t(e) * cap];
+      for (int j = 0; j < n; ++j) {
+        const bool in = !div[j] && flat[j] <= c_.eps[e];
+        first[j] = first[j] < 0 && in ? r : first[j];
+        last_in[j] = in ? (last_in[j] < 0 ? r : last_in[j]) : -1;
+      }
     }
     if (last) finish(counts, out);
     // Sampled paths: the sample ids are sorted, so find this tile's range.
@@ -374,15 +383,25 @@ class CpuTile {
     }
   }
 
-  // At step K: the last-entry histogram and, when asked, per-trajectory output.
+  // At step K: the entry histograms and, when asked, per-trajectory output.
   void finish(Statistics& counts, Statistics& out) {
-    const int R = plan_.records(), cap = cap_;
+    const int R = plan_.records(), cap = cap_, E = static_cast<int>(c_.eps.size());
     const double eps0 = c_.eps[0];
+    for (int e = 0; e < E; ++e) {
+      std::uint64_t* const firsts = &counts.first_entry_count[std::size_t(e) * (R + 1)];
+      std::uint64_t* const lasts = &counts.last_entry_count[std::size_t(e) * (R + 1)];
+      for (int j = 0; j < n_; ++j) {
+        const int f = entry_first_[std::size_t(e) * cap + j],
+                  l = entry_last_[std::size_t(e) * cap + j];
+        firsts[f < 0 ? R : f] += 1;
+        lasts[l < 0 ? R : l] += 1;
+      }
+    }
+    if (!c_.save_final) return;
     for (int j = 0; j < n_; ++j) {
-      counts.settled[settle_[j] < 0 ? R : settle_[j]] += 1;
-      if (!c_.save_final) continue;
+      const int settle = entry_last_[j];  // eps[0]'s row
       const auto gid = static_cast<std::size_t>(first_ + j);
-      const bool flat = settle_[j] >= 0;
+      const bool flat = settle >= 0;
       FinalClass cls = kClassDiverged;
       if (!diverged_[j])
         cls = flat ? kClassFlat
@@ -390,7 +409,7 @@ class CpuTile {
       for (int i = 0; i < D; ++i) out.final_position[gid * D + i] = static_cast<double>(x(i, j));
       out.final_class[gid] = cls;
       out.final_attractor[gid] = flat ? attractor_[j] : -1;
-      out.last_entry[gid] = flat ? plan_.record_steps[settle_[j]] : -1;
+      out.last_entry[gid] = flat ? plan_.record_steps[settle] : -1;
     }
   }
 
@@ -403,7 +422,7 @@ class CpuTile {
   int n_ = 0;
   std::vector<T> x_;
   std::vector<unsigned char> diverged_;
-  std::vector<int> settle_, attractor_;
+  std::vector<int> entry_first_, entry_last_, attractor_;  // entries: [E][cap]
   static constexpr int kSubHistograms = 4;
   std::uint32_t sub_hist_[kSubHistograms][LogBins::kBins + 1];
   std::vector<int> bins_;

@@ -123,7 +123,7 @@ void write_counts(Observables& obs, const Config& c, const Statistics& s) {
   obs.add("survival", {}, survival(s, c.trajectories).data(),
           "fraction of trajectories not yet settled at a flat minimum: last entry into the "
           "eps[0]-ball of the flat set (at record resolution) later than this step, or never");
-  obs.add("last_entry_count", {}, s.settled.data(),
+  obs.add("last_entry_count", {}, s.last_entry_count.data(),
           "trajectories whose last entry into the eps[0]-ball of the flat set, staying inside "
           "to step K, was at this recorded step");
   obs.add("sign_draws", {}, s.sign_draws.data(),
@@ -251,6 +251,23 @@ void write_output(hid_t file, const Config& c, const Plan& plan, const Statistic
   }
 
   {
+    // Settling: when each trajectory first came within eps of a flat minimum, and from
+    // which record on it stayed there.
+    Handle g = h5::group(file, "settling");
+    const hsize_t E = hsize_t(s.E), R1 = hsize_t(s.R + 1);
+    h5::write(g, "step", {hsize_t(s.R)}, plan.record_steps.data(),
+              "recorded steps: column r of the counts is the entry at step[r]", "step");
+    h5::write(g, "first_entry_count", {E, R1}, s.first_entry_count.data(),
+              "row e (eps[e] of /summary), column r < R: trajectories first found within "
+              "eps[e] of a flat minimum at recorded step r (the true entry lies after the "
+              "previous recorded step); column R: never found inside");
+    h5::write(g, "last_entry_count", {E, R1}, s.last_entry_count.data(),
+              "row e, column r < R: trajectories within eps[e] of the flat set from recorded "
+              "step r through step K, and outside at the recorded step before; column R: not "
+              "inside at K");
+  }
+
+  {
     Handle a = h5::group(file, "attractors");
     const auto pos = attractor_positions(c);
     const hsize_t A = hsize_t(s.A), d = hsize_t(c.dim);
@@ -313,6 +330,18 @@ void write_output(hid_t file, const Config& c, const Plan& plan, const Statistic
     attr(g, "median_f", e.median[kF]);
     attr(g, "median_phi", e.median[kPhi]);
     attr(g, "median_flat_distance", e.median[kFlatDistance]);
+    // Settling: quantiles of the first and last entry steps, arrays over eps.
+    for (auto [kind, q] : {std::pair{"first_entry", &e.first_entry}, {"last_entry", &e.last_entry}})
+      for (std::size_t l = 0; l < kEntryLevels.size(); ++l) {
+        const std::string name = std::string(kind) + (l == 0 ? "_median" : "_q90");
+        for (auto [suffix, member] : {std::pair{"", &StepQuantile::value},
+                                      {"_low", &StepQuantile::low},
+                                      {"_high", &StepQuantile::high}}) {
+          std::vector<double> v;
+          for (const auto& per_eps : *q) v.push_back(per_eps[l].*member);
+          attr(g, name + suffix, v);
+        }
+      }
     attr(g, "description",
          std::string("estimates at step K over all N trajectories (diverged count as "
                      "failures), 95% Wilson score intervals"));

@@ -19,10 +19,16 @@ constexpr int kMomentFields = 5;  // count, mean, m2, min, max
 template <class S>
 auto counts_of(S& s) {
   using V = decltype(&s.histogram);
-  return std::vector<std::pair<const char*, V>>{
-      {"histogram", &s.histogram}, {"nonfinite", &s.nonfinite},   {"flat_count", &s.flat_count},
-      {"min_count", &s.min_count}, {"diverged", &s.diverged},     {"attractor", &s.attractor},
-      {"settled", &s.settled},     {"sign_draws", &s.sign_draws}, {"critical", &s.critical}};
+  return std::vector<std::pair<const char*, V>>{{"histogram", &s.histogram},
+                                                {"nonfinite", &s.nonfinite},
+                                                {"flat_count", &s.flat_count},
+                                                {"min_count", &s.min_count},
+                                                {"diverged", &s.diverged},
+                                                {"attractor", &s.attractor},
+                                                {"first_entry_count", &s.first_entry_count},
+                                                {"last_entry_count", &s.last_entry_count},
+                                                {"sign_draws", &s.sign_draws},
+                                                {"critical", &s.critical}};
 }
 
 struct FinalDatasets {

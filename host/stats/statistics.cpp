@@ -12,7 +12,8 @@ void Statistics::allocate(int records, int eps, int attractors, int samples, int
   min_count.assign(r * E, 0);
   diverged.assign(r, 0);
   attractor.assign(r * A, 0);
-  settled.assign(r + 1, 0);
+  first_entry_count.assign(std::size_t(E) * (r + 1), 0);
+  last_entry_count.assign(std::size_t(E) * (r + 1), 0);
   sign_draws.assign(r, 0);
   critical.assign(r, 0);
   sample.assign(r * S * d, 0.0);
@@ -28,7 +29,8 @@ void Statistics::add_counts(const Statistics& o) {
   add(min_count, o.min_count);
   add(diverged, o.diverged);
   add(attractor, o.attractor);
-  add(settled, o.settled);
+  add(first_entry_count, o.first_entry_count);
+  add(last_entry_count, o.last_entry_count);
   add(sign_draws, o.sign_draws);
   add(critical, o.critical);
 }

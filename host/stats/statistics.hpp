@@ -21,9 +21,12 @@ struct Statistics {
   std::vector<std::uint64_t> min_count;   // [R][E]
   std::vector<std::uint64_t> diverged;    // [R]
   std::vector<std::uint64_t> attractor;   // [R][A], counted where flat(eps_main) holds
-  // settled[r]: trajectories whose last entry into the flat eps_main-ball (at record
-  // resolution) is record r and which stay inside to K; settled[R]: never settled.
-  std::vector<std::uint64_t> settled;     // [R + 1]
+  // Settling, per eps (columns follow the configuration's eps): first_entry_count[e][r]
+  // counts trajectories first found within eps[e] of a flat minimum at record r,
+  // last_entry_count[e][r] those found within it from record r through K; column R:
+  // never inside, or not inside at K.
+  std::vector<std::uint64_t> first_entry_count;  // [E][R + 1]
+  std::vector<std::uint64_t> last_entry_count;   // [E][R + 1]
   std::vector<std::uint64_t> sign_draws;  // [R] Bouligand sign draws in steps < record_steps[r]
   std::vector<std::uint64_t> critical;    // [R] random directions at critical points of g
   std::vector<double> sample;             // [R][S][d]

@@ -24,7 +24,7 @@ std::uint64_t fixed_bytes(const ChunkShape& s) {
   b = add(b, std::uint64_t(s.samples) * 8);                                     // sampled ids
   b = add(b, mul(mul(R, Q), LogBins::kBins * 8));                               // histograms
   b = add(b, mul(R, counters * 8));                                             // counters
-  b = add(b, mul(R + 1, 8));                                                    // settled
+  b = add(b, mul(mul(R + 1, 2 * std::uint64_t(s.eps)), 8));                     // entries
   b = add(b, mul(mul(R, std::uint64_t(s.samples)), std::uint64_t(s.dim) * 8));  // sampled paths
   return b;
 }

@@ -1,5 +1,8 @@
 #include "study/estimates.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 namespace ngdsim {
 
 std::array<double, 5> quantiles(const Statistics& s, const Plan& plan, int r, int q) {
@@ -16,10 +19,30 @@ std::vector<double> survival(const Statistics& s, std::int64_t trajectories) {
   std::vector<double> out(s.R);
   std::uint64_t settled = 0;
   for (int r = 0; r < s.R; ++r) {
-    settled += s.settled[r];
+    settled += s.last_entry_count[r];  // eps[0]'s row
     out[r] = 1.0 - static_cast<double>(settled) / static_cast<double>(trajectories);
   }
   return out;
+}
+
+StepQuantile entry_quantile(const std::uint64_t* counts, const Plan& plan, std::int64_t n,
+                            double level) {
+  // The m-th smallest entry step (1-based): a record's step, or +inf past those entered.
+  const int R = plan.records();
+  auto order_statistic = [&](double m) -> double {
+    std::uint64_t seen = 0;
+    for (int r = 0; r < R; ++r) {
+      seen += counts[r];
+      if (static_cast<double>(seen) >= m) return static_cast<double>(plan.record_steps[r]);
+    }
+    return INFINITY;
+  };
+  const double N = static_cast<double>(n),
+               spread = 1.959963984540054 * std::sqrt(N * level * (1 - level));
+  const double rank = std::max(1.0, std::ceil(level * N));
+  const double lo = std::max(1.0, std::floor(level * N - spread));
+  const double hi = std::min(N, std::ceil(level * N + spread) + 1.0);
+  return {order_statistic(rank), order_statistic(lo), order_statistic(hi)};
 }
 
 Estimates estimate(const Config& c, const Plan& plan, const Statistics& s) {
@@ -38,6 +61,16 @@ Estimates estimate(const Config& c, const Plan& plan, const Statistics& s) {
   }
   for (int q = 0; q < kNumQuantities; ++q) e.median[q] = quantiles(s, plan, last, q)[2];
   e.alpha_last = plan.alpha.back();
+  for (int i = 0; i < s.E; ++i) {
+    const std::size_t row = std::size_t(i) * (s.R + 1);
+    std::array<StepQuantile, 2> first{}, last{};
+    for (std::size_t l = 0; l < kEntryLevels.size(); ++l) {
+      first[l] = entry_quantile(&s.first_entry_count[row], plan, c.trajectories, kEntryLevels[l]);
+      last[l] = entry_quantile(&s.last_entry_count[row], plan, c.trajectories, kEntryLevels[l]);
+    }
+    e.first_entry.push_back(first);
+    e.last_entry.push_back(last);
+  }
   return e;
 }
 

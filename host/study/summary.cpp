@@ -1,5 +1,7 @@
 #include "study/summary.hpp"
 
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -10,6 +12,14 @@ std::string interval(const Interval& i) {
   char buf[96];
   std::snprintf(buf, sizeof buf, "%.4f  [%.4f, %.4f]", i.estimate, i.low, i.high);
   return buf;
+}
+
+// A step quantile: "1234 [1100, 1400]", "> K" where it lies beyond step K.
+std::string step_text(const StepQuantile& q) {
+  auto one = [](double v) {
+    return std::isinf(v) ? std::string("> K") : std::to_string(static_cast<std::int64_t>(v));
+  };
+  return one(q.value) + " [" + one(q.low) + ", " + one(q.high) + "]";
 }
 
 }  // namespace
@@ -42,6 +52,11 @@ void print_summary(std::ostream& os, const Config& c, const Estimates& e, const 
     std::snprintf(buf, sizeof buf, "  #%zu: %s\n", a, interval(e.attractor[a]).c_str());
     os << buf;
   }
+  os << "settling: step of the last entry into the eps-ball of the flat set, staying to K "
+        "(at record resolution; 95% intervals):\n";
+  for (std::size_t i = 0; i < c.eps.size(); ++i)
+    os << "  eps = " << c.eps[i] << ": median " << step_text(e.last_entry[i][0]) << ", 90% "
+       << step_text(e.last_entry[i][1]) << "\n";
   std::snprintf(buf, sizeof buf, "medians at K: f = %.3g, phi = %.3g, flat_distance = %.3g\n",
                 e.median[kF], e.median[kPhi], e.median[kFlatDistance]);
   os << buf;

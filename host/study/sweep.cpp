@@ -139,8 +139,8 @@ void print_table(std::ostream& out, const std::vector<std::string>& labels,
     marked = marked || below;
     char buf[400];
     std::snprintf(buf, sizeof buf, "%-*s%.4f [%.4f, %.4f]  %.4f [%.4f, %.4f]  %.4f       %.3g%s\n",
-                  width, labels[i].c_str(), r[V], r[V + E], r[V + 2 * E], r[V + 3 * E], r[V + 4 * E],
-                  r[V + 5 * E], r[V + 6 * E], alpha_k, below ? "  *" : "");
+                  width, labels[i].c_str(), r[V], r[V + E], r[V + 2 * E], r[V + 3 * E],
+                  r[V + 4 * E], r[V + 5 * E], r[V + 6 * E], alpha_k, below ? "  *" : "");
     out << buf;
   }
   if (marked)

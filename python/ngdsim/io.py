@@ -96,6 +96,11 @@ class Result:
     final : dict or None
         position [N, d], class [N], attractor [N], last_entry [N]; None when the run
         was made without --save-final or loaded with ``final=False``.
+    first_entry_count, last_entry_count : ndarray [E, R + 1] or None
+        /settling: row e (eps[e]), column r < R the trajectories whose first entry into
+        the eps[e]-ball of the flat set was recorded step r (``step[r]``), or which stayed
+        inside from step[r] through K (last entry); column R: never / not inside at K.
+        See :meth:`settling_quantile`. None for files written before /settling existed.
     """
 
     path: str
@@ -114,6 +119,33 @@ class Result:
     final: Optional[Dict[str, np.ndarray]]
     has_final: bool = False
     label: Optional[str] = None
+    first_entry_count: Optional[np.ndarray] = None
+    last_entry_count: Optional[np.ndarray] = None
+
+    def settling_quantile(self, q: float, eps: Optional[float] = None,
+                          kind: str = "last") -> float:
+        """The q-quantile over all N trajectories of the step of the first or last entry
+        into the eps-ball of the flat set (eps: one of :attr:`eps`, default the first),
+        at record resolution; ``inf`` when it lies beyond step K. For q = 0.5 and 0.9 it
+        is /summary's ``<kind>_entry_median`` / ``<kind>_entry_q90``."""
+        if kind not in ("first", "last"):
+            raise ValueError(f"kind must be 'first' or 'last', not {kind!r}")
+        counts = self.first_entry_count if kind == "first" else self.last_entry_count
+        if counts is None:
+            raise NgdsimFileError(f"{self.path}: no /settling (written by an older ngdsim)")
+        if not 0.0 < q <= 1.0:
+            raise ValueError(f"q must lie in (0, 1], not {q}")
+        row = 0 if eps is None else self._eps_index(eps)
+        seen = np.cumsum(counts[row, :-1])
+        rank = max(1.0, np.ceil(q * self.trajectories))
+        r = int(np.searchsorted(seen, rank))  # the first record with seen >= rank
+        return float(self.step[r]) if r < len(seen) else float("inf")
+
+    def _eps_index(self, eps: float) -> int:
+        hits = np.flatnonzero(np.isclose(self.eps, eps, rtol=1e-12, atol=0.0))
+        if len(hits) == 0:
+            raise ValueError(f"eps = {eps} is not one of this file's eps {list(self.eps)}")
+        return int(hits[0])
 
     # -- convenience -------------------------------------------------------------
     @property
@@ -388,13 +420,18 @@ def _read_result(g, path, filetype, version, final=True, label=None) -> Result:
         fg = g["final"]
         final_data = {k: fg[k][()] for k in _FINAL_FIELDS if k in fg}
 
+    settling = g["settling"] if "settling" in g else None
+    first_entry = settling["first_entry_count"][()] if settling is not None else None
+    last_entry = settling["last_entry_count"][()] if settling is not None else None
+
     if label is None and "label" in g.attrs:
         label = _plain(g.attrs["label"])
     return Result(path=str(path), filetype=filetype, version=version, config=config,
                   config_text=config_text, summary=summary, observables=observables,
                   step=step, time=time, axes=axes, histogram_edges=edges,
                   attractors=attractors, sample_paths=sample_paths, final=final_data,
-                  has_final=has_final, label=label)
+                  has_final=has_final, label=label, first_entry_count=first_entry,
+                  last_entry_count=last_entry)
 
 
 def _guard(fn, path):
