@@ -199,9 +199,10 @@ CommandLine::CommandLine() {
   add_run_options(sweep_, sweep_flags);
   sweep_
       ->add_option("--vary", sweep_flags.vary,
-                   "KEY=V1,V2,... with KEY one of p, alpha0, rho, sigma, init, param.NAME; "
-                   "once or twice (a grid); values with commas are separated by ';'; or "
-                   "KEY=START:STOP:STEP, KEY=logspace:A:B:N")
+                   "KEY=V1,V2,... with KEY one of p, alpha0, rho, sigma, init, param.NAME, "
+                   "optimizer, landscape (a name with its own settings: sam(rho=0.05), "
+                   "product(n=3 q=1)); once or twice (a grid); values with commas are "
+                   "separated by ';'; or KEY=START:STOP:STEP, KEY=logspace:A:B:N")
       ->type_name("KEY=VALUES");
   sweep_
       ->add_option("--shard", sweep_flags.shard,
@@ -217,6 +218,14 @@ CommandLine::CommandLine() {
       ->required();
   merge->add_option("--out", merge_out, "output HDF5 file")->required();
   merge->add_flag("--force", merge_force, "overwrite an existing output file");
+  auto* exporter = app.add_subcommand(
+      "export", "a run's or a sweep's results as tidy CSV files (summary.csv, steps.csv)");
+  exporter->add_option("file", export_path, "an ngdsim HDF5 file (run, sweep or merged)")
+      ->required();
+  exporter->add_option("--csv", export_csv_dir, "folder for summary.csv and steps.csv")
+      ->type_name("DIR")
+      ->required();
+  exporter->add_flag("--force", export_force, "replace summary.csv and steps.csv in DIR");
   app.add_subcommand("list", "landscapes, optimizers, their parameters and ranges");
   auto* info = app.add_subcommand("info", "the stored configuration and summary of a run");
   info->add_option("file", info_path, "an ngdsim HDF5 file")->required();

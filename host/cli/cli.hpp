@@ -1,4 +1,4 @@
-// The command line of `ngdsim` (run, sweep, merge, list, info): the CLI11 application and
+// The command line of `ngdsim` (run, sweep, merge, export, list, info): the CLI11 application and
 // the translation of its flags into a resolved configuration. main() runs what it
 // parsed; the parser fuzz test drives the same code.
 #pragma once
@@ -33,6 +33,9 @@ class CommandLine {
   CLI::App app{"ngdsim: Monte Carlo study of where normalized gradient descent ends up"};
   RunFlags run_flags, sweep_flags;
   std::string info_path;
+  // ngdsim export FILE --csv DIR [--force]
+  std::string export_path, export_csv_dir;
+  bool export_force = false;
   // ngdsim merge SHARD... --out FILE [--force]
   std::vector<std::string> merge_paths;
   std::string merge_out;

@@ -1,4 +1,4 @@
-// ngdsim: run, sweep, merge, list, info (the parser is host/cli/cli.hpp).
+// ngdsim: run, sweep, merge, export, list, info (the parser is host/cli/cli.hpp).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -8,6 +8,7 @@
 #include "cli/cli.hpp"
 #include "cli/config.hpp"
 #include "cli/registry.hpp"
+#include "io/export_csv.hpp"
 #include "io/h5_util.hpp"
 #include "io/provenance.hpp"
 #include "study/interrupt.hpp"
@@ -139,6 +140,11 @@ static int run_command(int argc, char** argv) {
   try {
     if (cli.app.got_subcommand("list")) return list_command();
     if (cli.app.got_subcommand("info")) return info_command(cli.info_path);
+    if (cli.app.got_subcommand("export")) {
+      export_csv(cli.export_path, cli.export_csv_dir, cli.export_force, std::cout);
+      std::cout.flush();
+      return std::cout ? 0 : 1;
+    }
     if (cli.app.got_subcommand("merge")) {
       merge_shards(cli.merge_paths, cli.merge_out, cli.merge_force, std::cout);
       std::cout.flush();

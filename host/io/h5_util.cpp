@@ -266,6 +266,16 @@ std::int64_t read_attr_int64(hid_t obj, const std::string& name) {
   return v;
 }
 
+std::vector<double> read_attr_doubles(hid_t obj, const std::string& name) {
+  Handle a(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose, "attribute " + name);
+  Handle space(H5Aget_space(a), H5Sclose, "dataspace of attribute " + name);
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  if (n < 0) throw std::runtime_error("cannot read the size of attribute " + name);
+  std::vector<double> v(static_cast<std::size_t>(n));
+  check(H5Aread(a, H5T_NATIVE_DOUBLE, v.data()), name);
+  return v;
+}
+
 std::vector<hsize_t> dims(hid_t parent, const std::string& name) {
   Handle ds(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "dataset " + name);
   Handle space(H5Dget_space(ds), H5Sclose, "dataspace of " + name);

@@ -73,6 +73,8 @@ void attr(hid_t obj, const std::string& name, const std::vector<std::int32_t>& v
 std::string read_string(hid_t parent, const std::string& name);
 std::string read_attr_string(hid_t obj, const std::string& name);
 std::int64_t read_attr_int64(hid_t obj, const std::string& name);
+// A numeric attribute (scalar or array) as doubles.
+std::vector<double> read_attr_doubles(hid_t obj, const std::string& name);
 // The shape of dataset `name`.
 std::vector<hsize_t> dims(hid_t parent, const std::string& name);
 // A floating-point dataset of any shape, flattened.
