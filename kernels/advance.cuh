@@ -162,11 +162,13 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSm<L::kDim, T>)
   }
   bool div = !active;  // inactive threads never move and are excluded below
   int settle = -1, attractor = -1;
-  // First and last entry record per threshold, in decreasing order of eps (as the ranks):
-  // fully unrolled, so they stay in registers.
+  // First and last entry record per threshold, in decreasing order of eps (as the ranks).
+  // Indexed at run time, so in local memory: touched only at records, and E registers'
+  // worth of loads and stores there cost less than 2 kMaxEps registers held through the
+  // step loop (bench/results/sass_report.md).
   int first_at[kMaxEps], last_at[kMaxEps];
-  NGDSIM_UNROLL
-  for (int s = 0; s < kMaxEps; ++s) first_at[s] = last_at[s] = -1;
+  NGDSIM_ROLLED
+  for (int s = 0; s < E; ++s) first_at[s] = last_at[s] = -1;
   unsigned int sign_draws = 0, critical = 0;
   const T bound = static_cast<T>(p.bound);
   const T* alpha = step_sizes<T>(p);
@@ -228,9 +230,9 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSm<L::kDim, T>)
       }
       atomicAdd(&rank[nf], 1u);
       atomicAdd(&rank[kEpsRanks + nm], 1u);
-      NGDSIM_UNROLL
-      for (int s = 0; s < kMaxEps; ++s) {
-        const bool in_s = s < nf;  // the distance lies within the s + 1 largest thresholds
+      NGDSIM_ROLLED
+      for (int s = 0; s < E; ++s) {  // sass-report: trips 3
+        const bool in_s = s < nf;    // the distance lies within the s + 1 largest thresholds
         first_at[s] = first_at[s] < 0 && in_s ? r : first_at[s];
         last_at[s] = in_s ? (last_at[s] < 0 ? r : last_at[s]) : -1;
       }
@@ -333,13 +335,11 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSm<L::kDim, T>)
       atomicAdd(&dst[bin], 1ull);
     }
   };
-  NGDSIM_UNROLL
-  for (int s = 0; s < kMaxEps; ++s) {
-    if (s < E) {  // the same for every thread of the block
-      const size_t row = static_cast<size_t>(p.eps_index[s]) * (p.R + 1);
-      count_entries(first_at[s], out.first_entry_count + row);
-      count_entries(last_at[s], out.last_entry_count + row);
-    }
+  NGDSIM_ROLLED
+  for (int s = 0; s < E; ++s) {  // E is the same for every thread of the block
+    const size_t row = static_cast<size_t>(p.eps_index[s]) * (p.R + 1);
+    count_entries(first_at[s], out.first_entry_count + row);
+    count_entries(last_at[s], out.last_entry_count + row);
   }
   if (!active || !p.save_final) return;
   for (int i = 0; i < D; ++i)

@@ -33,7 +33,32 @@ def row(label, group):
     return (f"| {label} | {setting} | {s['trajectories']:.0e} | {s['steps']} | "
             f"{interval(s, 'p_flat', i1)} | {interval(s, 'p_flat', i2)} | "
             f"{interval(s, 'p_min', i1)} | {interval(s, 'p_min', i2)} | {pd} | "
+            f"{steps(s, 'last_entry_median', i1)} | "
             f"{s['wall_seconds']:.1f} s, {s['backend']} ({s['device']}) |")
+
+
+def steps(s, name, i):
+    """A step quantile with its interval; '> K' where it lies beyond step K."""
+    def one(v):
+        return "> K" if v == float("inf") else f"{v:.0f}"
+    return f"{one(s[name][i])} [{one(s[name + '_low'][i])}, {one(s[name + '_high'][i])}]"
+
+
+NOTE = """
+P(min, eps) is never below P(flat, eps): every flat minimum is a global minimum, and
+min_distance is the first-order distance `|g| / |grad g|` capped by the distance to the
+nearest flat minimum ([model.md](model.md)). Tables made before 2026-11-24 used the
+first-order distance alone, which exceeds the distance to the nearest flat minimum where
+g is curved: on the product landscape at x = (1 - t, 1 - t) it is
+`t (2 - t) / (sqrt(2) (1 - t))` against `sqrt(2) t` (0.104 against 0.0999 at t = 0.0707).
+NGD with the constant step 0.1 oscillates across the valley at about that amplitude, so
+those tables showed P(flat, 0.1) = 0.9999 above P(min, 0.1) = 0.9573 for
+`contrast_ngd_constant` (and likewise at p = 0 in the sweep).
+
+"Settling" is the median over all N trajectories of the step from which a trajectory stays
+within eps = 0.1 of a flat minimum through step K (at the resolution of the recorded
+steps), with its 95% interval; "> K" when fewer than half are inside at K
+([statistics.md](statistics.md))."""
 
 
 def main(results, out):
@@ -47,8 +72,8 @@ def main(results, out):
         "asserts it.",
         "",
         "| study | setting | N | K | P(flat, 0.1) | P(flat, 0.01) | P(min, 0.1) | P(min, 0.01) "
-        "| P(diverged) | time, backend |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| P(diverged) | settling, median (eps 0.1) | time, backend |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for path in sorted(glob.glob(os.path.join(results, "*.h5"))):
         name = os.path.basename(path)[:-3]
@@ -59,9 +84,11 @@ def main(results, out):
                     lines.append(row(f"{name}: {g.attrs['label']}", g))
             else:
                 lines.append(row(name, f))
+    rows = len(lines) - 6
+    lines.append(NOTE)
     with open(out, "w") as f:
         f.write("\n".join(lines) + "\n")
-    print(f"wrote {out} ({len(lines) - 6} rows)")
+    print(f"wrote {out} ({rows} rows)")
 
 
 if __name__ == "__main__":

@@ -89,6 +89,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"steps_fraction", "--steps 1.5e0", "steps '1.5e0'"},
         BadCase{"steps_small", "--steps 1e-3", "steps '1e-3'"},
         BadCase{"steps_hex_float", "--steps 0x1p3", "steps '0x1p3'"},
+        BadCase{"alpha0_hex_float", "--alpha0 0x1p-1", "alpha0 '0x1p-1'"},
         BadCase{"trajectories_huge", "--trajectories 1e19", "trajectories '1e19'"},
         BadCase{"record_log_huge", "--record log:1000000000000", "record 'log:1000000000000'"},
         BadCase{"memory_records", "--steps 4294967295 --record every:1",

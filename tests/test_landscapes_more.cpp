@@ -119,7 +119,7 @@ TEST(MoreLandscapes, MinDistanceNeverExceedsFlatDistance) {
       const double g = land.g_grad(x, grad);
       const double fo = std::abs(g) / std::sqrt(squared_norm(grad));
       ASSERT_LE(mind, flat);
-      ASSERT_EQ(mind, std::min(fo, flat));
+      ASSERT_EQ(mind, fo < flat ? fo : flat);
       capped += fo > flat;
       first_order += fo < flat;
     }
@@ -130,6 +130,14 @@ TEST(MoreLandscapes, MinDistanceNeverExceedsFlatDistance) {
   check(Product<double, 2>{2});
   check(Product<double, 3>{1});
   EXPECT_GT(capped, 0);
+  // The cross's origin lies on {g = 0} with grad g = 0: |g| / |grad g| is 0/0 there, and
+  // the distance is the flat one, not NaN.
+  const double origin[2] = {0.0, 0.0};
+  double f, phi, flat, mind, gn;
+  int a = -1;
+  observe(Cross<double>{2}, origin, f, phi, flat, mind, gn, a);
+  EXPECT_TRUE(std::isfinite(flat));
+  EXPECT_EQ(mind, flat);
 }
 
 // No sampled point of {g = 0} has a smaller |grad g| than the flat minima.

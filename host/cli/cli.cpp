@@ -185,7 +185,7 @@ CommandLine::CommandLine() {
   run_ = app.add_subcommand("run", "run one study");
   add_run_options(run_, run_flags);
   run_->add_option("--checkpoint", run_flags.checkpoint,
-                   "seconds between saves of OUT.checkpoint (0: only on SIGINT/SIGTERM)")
+                   "seconds between saves of OUT.checkpoint (0: only on SIGINT, SIGTERM or SIGHUP)")
       ->type_name("SECONDS")
       ->default_str(std::to_string(static_cast<int>(Config().checkpoint)));
   run_->add_flag("--resume", run_flags.resume,
@@ -201,7 +201,7 @@ CommandLine::CommandLine() {
       ->add_option("--vary", sweep_flags.vary,
                    "KEY=V1,V2,... with KEY one of p, alpha0, rho, sigma, init, param.NAME, "
                    "optimizer, landscape (a name with its own settings: sam(rho=0.05), "
-                   "product(n=3 q=1)); once or twice (a grid); values with commas are "
+                   "product(n=3,q=1)); once or twice (a grid); values with commas are "
                    "separated by ';'; or KEY=START:STOP:STEP, KEY=logspace:A:B:N")
       ->type_name("KEY=VALUES");
   sweep_
@@ -227,7 +227,8 @@ CommandLine::CommandLine() {
       ->required();
   exporter->add_flag("--force", export_force, "replace summary.csv and steps.csv in DIR");
   app.add_subcommand("list", "landscapes, optimizers, their parameters and ranges");
-  auto* info = app.add_subcommand("info", "the stored configuration and summary of a run");
+  auto* info = app.add_subcommand(
+      "info", "the stored configuration and summary of a run, a sweep (each point) or a shard");
   info->add_option("file", info_path, "an ngdsim HDF5 file")->required();
 }
 

@@ -24,6 +24,19 @@ namespace {
   throw UsageError("invalid " + setting + " '" + value + "': " + allowed);
 }
 
+std::vector<std::string> split_outside_parentheses(const std::string& s, char sep) {
+  std::vector<std::string> out(1);
+  int depth = 0;
+  for (char ch : s) {
+    depth += ch == '(' ? 1 : ch == ')' ? -1 : 0;
+    if (ch == sep && depth == 0)
+      out.emplace_back();
+    else
+      out.back() += ch;
+  }
+  return out;
+}
+
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> parts;
   std::string cur;
@@ -79,7 +92,10 @@ double to_double(const std::string& setting, const std::string& text, const std:
   errno = 0;
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || (errno == ERANGE && std::isinf(v)))
+  // Decimal only, as for integers: strtod would also read C's hexadecimal floats (0x1p-1).
+  const bool hex = text.find_first_of("xX") != std::string::npos;
+  if (text.empty() || hex || end != text.c_str() + text.size() ||
+      (errno == ERANGE && std::isinf(v)))
     bad(setting, text, allowed);
   return v;
 }
@@ -321,7 +337,7 @@ void set_option(Config& c, const std::string& key, const std::string& v) {
         "KEY=V1,V2,... with KEY one of p, alpha0, rho, sigma, init, param.NAME, optimizer, "
         "landscape (separate values with ';' when they contain commas; an optimizer or "
         "landscape value may carry its own settings, as in sam(rho=0.05) or "
-        "product(n=3 q=1)), or KEY=START:STOP:STEP, or KEY=logspace:A:B:N for N values from "
+        "product(n=3,q=1)), or KEY=START:STOP:STEP, or KEY=logspace:A:B:N for N values from "
         "10^A to 10^B";
     if (eq == std::string::npos || eq == 0 || eq + 1 == v.size()) bad(key, v, allowed);
     const std::string name = v.substr(0, eq), list = v.substr(eq + 1);
@@ -329,7 +345,8 @@ void set_option(Config& c, const std::string& key, const std::string& v) {
     const bool known = name == "p" || name == "alpha0" || name == "rho" || name == "sigma" ||
                        name == "init" || named || (name.rfind("param.", 0) == 0 && name.size() > 6);
     if (!known) bad(key, v, allowed);
-    auto values = split(list, list.find(';') != std::string::npos ? ';' : ',');
+    // Commas inside a value's parentheses separate its own settings, not values.
+    auto values = split_outside_parentheses(list, list.find(';') != std::string::npos ? ';' : ',');
     for (const auto& x : values) {
       if (x.empty()) bad(key, v, allowed);
       if (named && !split_named_value(x)) bad(key, v, allowed);
@@ -388,13 +405,19 @@ void load_toml_text(Config& c, const std::string& text, const std::string& path)
     if (key == "vary") {
       const auto* axes = node.as_table();
       if (!axes) throw UsageError("invalid config key 'vary' in '" + path + "': expected a table");
+      // In the file's order (a table iterates its keys sorted): the first key is the
+      // grid's outer axis, as with two --vary flags.
+      std::vector<std::pair<toml::source_position, std::string>> axes_in_order;
       for (const auto& [vk, vv] : *axes) {
         std::string text;
         const auto* arr = vv.as_array();
         if (!arr) throw UsageError("invalid vary." + std::string(vk.str()) + ": expected an array");
         for (const auto& e : *arr) text += (text.empty() ? "" : ";") + scalar_text("vary", e);
-        set_option(c, "vary", std::string(vk.str()) + "=" + text);
+        axes_in_order.emplace_back(vk.source().begin, std::string(vk.str()) + "=" + text);
       }
+      std::stable_sort(axes_in_order.begin(), axes_in_order.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (const auto& [where, text] : axes_in_order) set_option(c, "vary", text);
     } else if (key == "param") {
       const auto* params = node.as_table();
       if (!params)
@@ -433,7 +456,10 @@ std::optional<NamedValue> split_named_value(const std::string& text) {
   if (v.name.empty() || v.name.find_first_of(") =") != std::string::npos) return std::nullopt;
   if (open == std::string::npos) return v;
   if (text.back() != ')') return std::nullopt;
-  std::istringstream inside(text.substr(open + 1, text.size() - open - 2));
+  // Settings separated by commas (or spaces).
+  std::string list = text.substr(open + 1, text.size() - open - 2);
+  std::replace(list.begin(), list.end(), ',', ' ');
+  std::istringstream inside(list);
   std::string item;
   while (inside >> item) {
     const auto eq = item.find('=');

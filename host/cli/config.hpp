@@ -80,7 +80,7 @@ void load_toml_text(Config& c, const std::string& text, const std::string& origi
 // Checks cross-setting constraints and fills the derived fields.
 void resolve(Config& c);
 
-// A swept optimizer or landscape value, NAME or NAME(KEY=V KEY=V ...): the name and its
+// A swept optimizer or landscape value, NAME or NAME(KEY=V,KEY=V,...): the name and its
 // own settings; nothing when the text is malformed.
 struct NamedValue {
   std::string name;

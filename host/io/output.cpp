@@ -16,7 +16,8 @@ using h5::Handle;
 const char* kQuantityDescriptions[kNumQuantities] = {
     "f(x) = |g(x)|^q, the loss", "phi(x), the landscape's implicit regularizer",
     "Euclidean distance to the nearest flat global minimum",
-    "min_distance(x) = |g(x)| / |grad g(x)|, first-order distance to the global minima",
+    "min_distance(x) = min(|g(x)| / |grad g(x)|, flat_distance(x)): the first-order distance "
+    "to the global minima, capped by the distance to the nearest flat minimum (one of them)",
     "|grad f(x)| = q |g|^(q-1) |grad g| (zero subgradient at g = 0 when q = 1)"};
 const char* kQuantityUnits[kNumQuantities] = {"f", "phi", "x", "x", "f/x"};
 

@@ -232,8 +232,7 @@ std::vector<std::vector<double>> kept_points(const std::string& partial, const C
 
 // /sweep: the table of estimates (a row per finished point), its columns, the values
 // of the varied settings and the sweep's configuration.
-void write_table(hid_t root, const Config& base, const Config& first,
-                 const std::vector<std::string>& columns,
+void write_table(hid_t root, const Config& base, const std::vector<std::string>& columns,
                  const std::vector<std::vector<double>>& rows) {
   h5::Handle s = h5::group(root, "sweep");
   write_rows(s, rows, columns.size());
@@ -245,7 +244,9 @@ void write_table(hid_t root, const Config& base, const Config& first,
     for (const auto& v : values) list += (list.empty() ? "" : " | ") + v;
     h5::attr(s, "values." + key, list);
   }
-  std::string text = to_toml(first);
+  // The unvaried settings: a point's own (a landscape's parameters given with its name)
+  // would leak into the other points when the file is re-run.
+  std::string text = to_toml(base);
   text += "\n[vary]\n";
   for (const auto& [key, values] : base.vary) {
     text += "\"" + key + "\" = [";
@@ -255,7 +256,7 @@ void write_table(hid_t root, const Config& base, const Config& first,
     text += "]\n";
   }
   h5::write_string(s, "config", text,
-                   "the sweep's configuration (the first point's settings and [vary]); "
+                   "the sweep's configuration (the settings it was not varying, and [vary]); "
                    "`ngdsim sweep --config` re-runs it");
 }
 
@@ -389,7 +390,7 @@ void run_sweep(const Config& base, std::ostream& out, std::ostream& log) {
     const std::string unfinished = point_name(rows.size());
     if (H5Lexists(file.root(), unfinished.c_str(), H5P_DEFAULT) > 0)
       h5::check(H5Ldelete(file.root(), unfinished.c_str(), H5P_DEFAULT), "delete " + unfinished);
-    write_table(file.root(), base, points[0], columns, rows);
+    write_table(file.root(), base, columns, rows);
     h5::Handle s = h5::open_group(file.root(), "sweep");
     h5::attr(s, "resume_key", key);
     h5::attr(file.root(), "filetype", std::string(kPartialFiletype));
@@ -400,7 +401,7 @@ void run_sweep(const Config& base, std::ostream& out, std::ostream& log) {
         stop.signal, std::string(stop.what()) + " after " + done + ": they are kept in " + partial +
                          "; continue with: " + command_line() + (base.resume ? "" : " --resume"));
   }
-  write_table(file.root(), base, points[0], columns, rows);
+  write_table(file.root(), base, columns, rows);
   if (shard) {
     h5::attr(file.root(), "shard_index", base.shard_index);
     h5::attr(file.root(), "shard_count", base.shard_count);
@@ -548,7 +549,7 @@ void merge_sweep_shards(const std::vector<std::string>& paths, const std::string
     h5::check(H5Ldelete(s, "table", H5P_DEFAULT), "delete /sweep/table");
     h5::check(H5Adelete(s, "sweep_key"), "delete /sweep sweep_key");
     rename_out(s, "config", out_path,
-               "the sweep's configuration (the first point's settings and [vary]); "
+               "the sweep's configuration (the settings it was not varying, and [vary]); "
                "`ngdsim sweep --config` re-runs it");
     write_rows(s, rows, width);
   }

@@ -28,9 +28,10 @@ NGDSIM_HD void observe(const L& land, const T (&x)[D], double& f, double& phi,
   flat_distance = static_cast<double>(land.flat_distance(x, attractor));
   // |g| / |grad g|: first-order distance to {g = 0}; infinite at a critical point off the set.
   // Capped by the distance to the nearest flat minimum, itself a point of the set, so that
-  // min(eps) contains flat(eps) whatever the first-order error (a NaN stays NaN).
+  // min(eps) contains flat(eps) whatever the first-order error; also where that is 0/0 (a
+  // critical point on the set, the cross's origin).
   const double first_order = static_cast<double>(abs_(g)) / static_cast<double>(gn);
-  min_distance = flat_distance < first_order ? flat_distance : first_order;
+  min_distance = first_order < flat_distance ? first_order : flat_distance;
   grad_norm = static_cast<double>(grad_f_norm(g, gn, q));
 }
 

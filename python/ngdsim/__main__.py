@@ -1,4 +1,4 @@
-"""`python3 -m ngdsim FILE.h5 ...` is `ngdsim-plot FILE.h5 ...`."""
+"""`python3 -m ngdsim ...` is `ngdsim-plot ...` (FILE.h5, or compare FILE ...)."""
 import sys
 
 from .plot import main

@@ -492,7 +492,7 @@ def load_sweep(path, final: bool = True) -> SweepResult:
             varied = columns[:first_stat]
             values = {k[len("values."):]: [s.strip() for s in str(v).split("|")]
                       for k, v in allattrs.items() if k.startswith("values.")}
-            names = sorted(f["points"].keys())
+            names = sorted(f["points"].keys(), key=int)  # 1000 after 999, not after 100
             if len(names) != data.shape[0]:
                 raise NgdsimFileError(f"{path}: {len(names)} point groups but "
                                       f"{data.shape[0]} table rows")
@@ -517,7 +517,7 @@ def read_final(path, point: Optional[int] = None) -> Optional[Dict[str, np.ndarr
     """Just the /final datasets of a run file (or of sweep point ``point``); None if absent."""
     with _open(path) as f:
         def read():
-            g = f if point is None else f["points"][sorted(f["points"].keys())[point]]
+            g = f if point is None else f["points"][sorted(f["points"].keys(), key=int)[point]]
             if "final" not in g:
                 return None
             return {k: g["final"][k][()] for k in _FINAL_FIELDS if k in g["final"]}

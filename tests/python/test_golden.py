@@ -35,7 +35,7 @@ GOLDEN = {
     "product3-float": "c6bd162bbcb6b3439d26213590930d674d29e73ee9b7dede9e8422e98da8a045",
     "bilinear3": "9797318544bc2a29954bada11137af0e27561e0b4b4c4f2f0ac060f52c791c31",
     "quadric-sam": "d5ed7f4260a5389283b8a24a2547c5a110644dec853b3c9c495883fe2287d693",
-    "product4-gd-overflow": "599b408de898db80490b1e73b6e8abfb042f7b7054276955e2c19ef46f7741c9",
+    "product4-gd-overflow": "678aab0c08ba6999255fed0a1c688fce68f95f22af1a3f952a828a1c05499905",
 }
 
 

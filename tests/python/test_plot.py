@@ -1,7 +1,9 @@
 """The Python package in python/ (ngdsim.load, ngdsim.load_sweep, ngdsim-plot): every
 array it returns against the HDF5 file read directly with h5py, the figures it writes
-(present, right pixel size, not blank), and its one-line errors (exit status 2, no
-traceback) on files that are not ngdsim output or are truncated."""
+(present, right pixel size, not blank, no text off the canvas: NGDSIM_PLOT_CHECK=1 checks
+every figure before it is saved, in every test here), its options (compare, --eps,
+--panels, --size, --format) and its one-line errors (exit status 2, no traceback) on
+bad options and on files that are not ngdsim output or are truncated."""
 import os
 import subprocess
 import sys
@@ -43,7 +45,18 @@ def files(tmp_path_factory):
              "--vary", "p=0.5,1", "--vary", "alpha0=0.5,1", "--out", sweep)
     simulate("run", "--param", "n=3", "--trajectories", 512, "--steps", 100,
              "--sample-paths", 4, "--out", run3)
-    return {"run": run, "sweep": sweep, "run3": run3, "dir": d}
+    # 2-D without --save-final: the landscape draws the sampled paths' end points
+    simulate("run", "--trajectories", N, "--steps", K, "--p", 0.7, "--sample-paths", 8,
+             "--out", d / "nofinal.h5")
+    return {"run": run, "sweep": sweep, "run3": run3, "nofinal": d / "nofinal.h5", "dir": d}
+
+
+@pytest.fixture(autouse=True)
+def checked_figures(monkeypatch):
+    """Every figure the tests make, in the process or in `python -m ngdsim.plot`, passes
+    ngdsim.plot.figure_problems (not blank, no text outside the canvas) before it is
+    saved: a failure is a plotting error (exit status 1)."""
+    monkeypatch.setenv("NGDSIM_PLOT_CHECK", "1")
 
 
 def h5_observables(group):
@@ -236,14 +249,26 @@ def plot(*args):
                           capture_output=True, text=True, env=env, timeout=120)
 
 
-def check_png(path, size):
+def check_png(path, size=None):
+    """The saved PNG: of ``size`` pixels (if given), not blank (more than one colour, some
+    variance, some ink)."""
     import matplotlib.image
     assert os.path.isfile(path), path
     img = matplotlib.image.imread(path)
-    assert (img.shape[1], img.shape[0]) == size, path
+    if size is not None:
+        assert (img.shape[1], img.shape[0]) == size, path
     rgb = np.asarray(img[..., :3], dtype=float)
+    assert len(np.unique(rgb.reshape(-1, 3), axis=0)) > 1, f"{path} has one colour"
     assert rgb.var() > 1e-3, f"{path} looks blank"
     assert (rgb < 0.5).mean() > 0.002, f"{path} has almost nothing drawn"
+
+
+def check_pngs(paths):
+    """check_png on every PNG among ``paths`` (the files ngdsim-plot reported)."""
+    pngs = [p for p in map(str, paths) if p.endswith(".png")]
+    for p in pngs:
+        check_png(p)
+    return pngs
 
 
 def test_plot_run(files):
@@ -256,6 +281,7 @@ def test_plot_run(files):
         check_png(out / f"{name}.png", size)
         with open(out / f"{name}.pdf", "rb") as f:
             assert f.read(5) == b"%PDF-"
+    assert len(check_pngs(p.stdout.split())) == len(RUN_PNGS)
     assert sorted(os.listdir(out)) == sorted([f"{n}.png" for n in RUN_PNGS] +
                                              [f"{n}.pdf" for n in RUN_PNGS])
 
@@ -268,6 +294,7 @@ def test_plot_sweep_default_dir(files):
     for name, size in SWEEP_PNGS.items():
         check_png(out / f"{name}.png", size)
         assert str(out / f"{name}.png") in p.stdout.split()
+    assert len(check_pngs(p.stdout.split())) == len(SWEEP_PNGS)
 
 
 def test_plot_3d_run_in_process(files, capsys):
@@ -343,3 +370,372 @@ def test_plot_writes_all_figures_or_none(files, tmp_path, monkeypatch):
     fresh = tmp_path / "fresh"
     assert ngdsim.plot.main([str(files["run"]), "-o", str(fresh), "-q", "--dpi", "50"]) == 1
     assert not fresh.exists()
+
+
+# -- the figure check ----------------------------------------------------------------
+def small_figure(text_at=None):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(4, 3), dpi=50, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    ax.plot([1, 10, 100], [1e-3, 1, 10])
+    ax.set_xscale("log")
+    ax.set_yscale("log")  # log ticks: matplotlib keeps labels for ticks beyond the view
+    ax.set_title("a title")
+    if text_at is not None:
+        fig.text(*text_at, "a long caption that does not fit")
+    return fig
+
+
+def test_figure_problems_finds_text_off_the_canvas_and_blank_figures():
+    pytest.importorskip("matplotlib")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    import ngdsim.plot
+    assert ngdsim.plot.figure_problems(small_figure()) == []
+    assert ngdsim.plot.figure_problems(small_figure(text_at=(0.1, 0.5))) == []
+    problems = ngdsim.plot.figure_problems(small_figure(text_at=(0.7, 0.5)))
+    assert len(problems) == 1 and "a long caption" in problems[0], problems
+    assert "outside" in ngdsim.plot.figure_problems(small_figure(text_at=(0.2, -0.1)))[0]
+    blank = Figure(figsize=(2, 2))
+    FigureCanvasAgg(blank)
+    assert ngdsim.plot.figure_problems(blank) == ["the canvas is blank"]
+
+
+def test_check_runs_on_every_saved_figure(files, tmp_path, monkeypatch):
+    """With NGDSIM_PLOT_CHECK=1 (set for every test here) a figure with a text off its
+    canvas is a plotting error, and nothing is written."""
+    import ngdsim.plot
+    real = ngdsim.plot._Figures.save
+
+    def save_with_stray_text(self, fig, name):
+        fig.text(1.05, 0.5, "off the canvas")
+        return real(self, fig, name)
+
+    monkeypatch.setattr(ngdsim.plot._Figures, "save", save_with_stray_text)
+    out = tmp_path / "figs"
+    assert ngdsim.plot.main([str(files["run"]), "-o", str(out), "-q"]) == 1
+    assert not out.exists()
+
+
+@pytest.fixture
+def figures(monkeypatch):
+    """{name: Figure} of every figure saved while the test runs (after the checks)."""
+    import ngdsim.plot
+    saved = {}
+    real = ngdsim.plot._Figures.save
+
+    def save(self, fig, name):
+        real(self, fig, name)
+        saved[os.path.relpath(os.path.join(self.outdir, name), self.outdir)] = fig
+    monkeypatch.setattr(ngdsim.plot._Figures, "save", save)
+    return saved
+
+
+def titles(fig):
+    return [ax.get_title() for ax in fig.axes]
+
+
+def legend_texts(ax):
+    legend = ax.get_legend()
+    return [] if legend is None else [t.get_text() for t in legend.get_texts()]
+
+
+# -- titles, captions and panels -----------------------------------------------------
+def test_short_titles_and_captions(files, tmp_path, figures):
+    import ngdsim.plot
+    r = ngdsim.load(files["run"])
+    written = ngdsim.plot.plot_run(r, tmp_path, final_position=r.final["position"])
+    assert len(check_pngs(written)) == len(RUN_PNGS)
+    assert set(figures) == set(RUN_PNGS)
+    for name, fig in figures.items():
+        title = fig.get_suptitle()
+        assert 0 < len(title) <= 40 and "\n" not in title, (name, title)
+        caption = fig.get_supxlabel().replace("\n", " ")
+        for detail in ("product (n=2, q=2)", "NGD", r"\alpha_k", "N = 2048", "K = 300",
+                       "init box:-2,2"):
+            assert detail in caption, (name, detail, caption)
+        # the caption sits below everything else, inside the canvas (checked anyway)
+        fig.canvas.draw()
+        cap = fig._supxlabel.get_window_extent()
+        assert cap.y0 >= 0 and all(cap.y1 <= ax.get_window_extent().y0 + 1
+                                   for ax in fig.axes), name
+
+
+def test_alpha_k_only_beside_the_distance(files, tmp_path, figures):
+    import ngdsim.plot
+    ngdsim.plot.plot_run(ngdsim.load(files["run"], final=False), tmp_path,
+                         panels=["quantiles"])
+    assert set(figures) == {"quantiles"}
+    f, phi, distance = figures["quantiles"].axes
+    assert "regularizer" in phi.get_title() and "distance" in distance.get_title()
+    assert not any("alpha" in t for t in legend_texts(f) + legend_texts(phi))
+    assert not any("alpha" in line.get_label() for line in f.lines + phi.lines)
+    assert r"$\alpha_k$ (NGD oscillates at about $\alpha_k$)" in legend_texts(distance)
+    alpha_line = next(ln for ln in distance.lines if "oscillates" in ln.get_label())
+    np.testing.assert_allclose(alpha_line.get_ydata(), ngdsim.load(files["run"])["alpha"])
+
+
+def test_survival_band_visible_or_said_narrow(files, tmp_path, figures):
+    import dataclasses
+    import ngdsim.plot
+    r = ngdsim.load(files["run"], final=False)
+    ngdsim.plot.plot_run(r, tmp_path / "a", panels="survival")
+    ax = figures["survival"].axes[0]
+    assert "95% Wilson band" in legend_texts(ax)
+    band = ax.collections[0]
+    assert band.get_alpha() >= 0.25
+    # the band's edges are drawn as lines of their own, thinner than the curve
+    edges = [ln.get_ydata() for ln in ax.lines if ln.get_linewidth() < 1]
+    assert len(edges) == 2
+    lo, hi = ngdsim.wilson(np.round(r["survival"] * N), N)
+    np.testing.assert_allclose(edges[0], lo, atol=1e-12)
+    np.testing.assert_allclose(edges[1], hi, atol=1e-12)
+    assert np.max(hi - lo) > 0.02  # N = 2048: wide enough to see
+    # N = 10^9: narrower than the line, and the legend says so
+    huge = dataclasses.replace(r, summary={**r.summary, "trajectories": 10 ** 9})
+    ngdsim.plot.plot_run(huge, tmp_path / "b", panels="survival")
+    narrow = [t for t in legend_texts(figures["survival"].axes[0]) if "Wilson" in t]
+    assert narrow == ["95% Wilson band (narrower than the line)"]
+    lo, hi = ngdsim.wilson(np.round(r["survival"] * 10 ** 9), 10 ** 9)
+    half = f"{float(f'{np.max(hi - lo) / 2:.1g}'):g}"
+    assert half in ("2e-05", "3e-05")
+    caption = figures["survival"].get_supxlabel().replace("\n", " ")
+    assert f"the 95% Wilson band is ±{half} at most" in caption
+
+
+def test_narrow_bands_noted_in_the_caption(files, tmp_path, figures):
+    """Several bands: the legend stays short and the caption says when all are narrow."""
+    import dataclasses
+    import ngdsim.plot
+    r = ngdsim.load(files["run"], final=False)
+    ngdsim.plot.plot_run(r, tmp_path / "a", panels="p_flat")
+    note = "the 95% Wilson bands are narrower than the lines"
+    assert note not in figures["p_flat"].get_supxlabel().replace("\n", " ")
+    assert "shaded: 95% Wilson bands" in legend_texts(figures["p_flat"].axes[0])
+    huge = dataclasses.replace(r, summary={**r.summary, "trajectories": 10 ** 9})
+    ngdsim.plot.plot_run(huge, tmp_path / "b", panels="p_flat")
+    assert note in figures["p_flat"].get_supxlabel().replace("\n", " ")
+
+
+def test_landscape_zooms_on_the_gathered_final_points(files, tmp_path, figures):
+    """All N final points sit in a few bins of the frame: an inset shows them around the
+    most visited flat minimum."""
+    import ngdsim.plot
+    r = ngdsim.load(files["run"])
+    ngdsim.plot.plot_run(r, tmp_path, panels=["density"], final_position=r.final["position"])
+    ax = figures["landscape"].axes[0]
+    (inset,) = ax.child_axes
+    centre = r.attractors["position"][np.argmax(r.attractors["final_fraction"])]
+    (x0, x1), (y0, y1) = inset.get_xlim(), inset.get_ylim()
+    np.testing.assert_allclose([(x0 + x1) / 2, (y0 + y1) / 2], centre)
+    assert 0 < x1 - x0 < 0.12 * (ax.get_xlim()[1] - ax.get_xlim()[0])
+    assert inset.collections  # the density
+    caption = figures["landscape"].get_supxlabel().replace("\n", " ")
+    assert "inset: the final points within" in caption
+
+
+def test_landscape_without_final_draws_the_paths_end_points(files, tmp_path, figures):
+    import ngdsim.plot
+    r = ngdsim.load(files["nofinal"])
+    assert not r.has_final
+    p = plot(files["nofinal"], "-o", tmp_path / "cli", "--panels", "landscape")
+    assert p.returncode == 0, p.stderr
+    check_png(tmp_path / "cli" / "landscape.png", RUN_PNGS["landscape"])
+    ngdsim.plot.plot_run(r, tmp_path, panels=["density"])
+    ax = figures["landscape"].axes[0]
+    assert ax.get_title() == "end points of the 8 sampled paths" and not ax.child_axes
+    points = ax.collections[0].get_offsets()
+    np.testing.assert_allclose(points, r.sample_paths["position"][-1])
+    assert "without --save-final" in figures["landscape"].get_supxlabel().replace("\n", " ")
+
+
+def test_panels_option(files, tmp_path):
+    out = tmp_path / "figs"
+    p = plot(files["run"], "-o", out, "--panels", "flat,survival,phi")
+    assert p.returncode == 0, p.stderr
+    assert sorted(os.listdir(out)) == ["p_flat.png", "quantiles.png", "survival.png"]
+    check_png(out / "p_flat.png", (600, 500))  # one of its two panels: half as wide
+    check_png(out / "quantiles.png", (500, 500))
+    check_png(out / "survival.png", RUN_PNGS["survival"])
+    out = tmp_path / "sweep"
+    p = plot(files["sweep"], "-o", out, "--panels", "sweep_p_min,survival", "--points")
+    assert p.returncode == 0, p.stderr
+    assert sorted(os.listdir(out)) == ["points", "sweep_p_min.png"]
+    assert sorted(os.listdir(out / "points" / "002")) == ["survival.png"]
+    check_pngs(p.stdout.split())
+
+
+def test_eps_option(files, tmp_path, figures):
+    import ngdsim.plot
+    r = ngdsim.load(files["run"], final=False)
+    ngdsim.plot.plot_run(r, tmp_path, eps=0.01, panels=["p_flat"])
+    for ax in figures["p_flat"].axes:
+        curves = [t for t in legend_texts(ax) if t.startswith(r"$\varepsilon$ =")]
+        assert curves == [r"$\varepsilon$ = 0.01"]
+    flat = figures["p_flat"].axes[0]
+    line = next(ln for ln in flat.lines if ln.get_label() == r"$\varepsilon$ = 0.01")
+    np.testing.assert_allclose(line.get_ydata(), r["flat_count"][:, 1] / N)
+    s = ngdsim.load_sweep(files["sweep"], final=False)
+    ngdsim.plot.plot_sweep(s, tmp_path / "s", eps=0.001)
+    assert titles(figures["sweep_p_flat"]) == [r"$\varepsilon$ = 0.001"]
+    assert titles(figures["sweep_p_min"]) == [r"$\varepsilon$ = 0.001"]
+
+
+@pytest.mark.parametrize("mode", ["run", "sweep", "compare"])
+def test_eps_not_in_the_file(files, tmp_path, mode):
+    args = {"run": [files["run"]], "sweep": [files["sweep"]],
+            "compare": ["compare", files["sweep"], files["run"]]}[mode]
+    p = plot(*args, "-o", tmp_path / "figs", "--eps", "0.05")
+    assert p.returncode == 2, p.stderr
+    last = p.stderr.strip().splitlines()[-1]
+    assert "error: argument --eps: 0.05 is not an eps of" in last
+    assert "Traceback" not in p.stderr
+    assert ("0.1, 0.01" if mode == "run" else "0.1, 0.01, 0.001") in last
+    assert not (tmp_path / "figs").exists()
+
+
+@pytest.mark.parametrize("size, dpi, pixels", [("column", None, (1020, None)),
+                                               ("twocolumn", 100, (700, None)),
+                                               ("6x4", 100, (600, 400))])
+def test_size_option_every_mode(files, tmp_path, size, dpi, pixels):
+    """Every figure of every mode at the paper sizes: checked (no text off the canvas),
+    as wide as asked (300 dpi unless --dpi says)."""
+    import matplotlib.image
+    runs = [[files["run"]], [files["nofinal"], "--format", "png,pdf"],
+            [files["sweep"], "--points", "--panels", "sweep_p_flat,attractors"],
+            ["compare", files["run"], f"{files['sweep']}:1", files["nofinal"],
+             "--panels", "compare"]]
+    for i, args in enumerate(runs):
+        p = plot(*args, "-o", tmp_path / str(i), "--size", size,
+                 *(["--dpi", dpi] if dpi else []))
+        assert p.returncode == 0, p.stderr
+        for png in check_pngs(p.stdout.split()):
+            h, w = matplotlib.image.imread(png).shape[:2]
+            assert w == pixels[0] and (pixels[1] is None or h == pixels[1]), (png, w, h)
+
+
+def test_format_option(files, tmp_path):
+    out = tmp_path / "figs"
+    p = plot(files["run3"], "-o", out, "--format", "svg,pdf", "--panels", "survival")
+    assert p.returncode == 0, p.stderr
+    assert sorted(os.listdir(out)) == ["survival.pdf", "survival.svg"]
+    assert (out / "survival.pdf").read_bytes()[:5] == b"%PDF-"
+    assert b"<svg" in (out / "survival.svg").read_bytes()[:1000]
+    p = plot(files["run3"], "-o", tmp_path / "alias", "--pdf", "--panels", "survival")
+    assert sorted(os.listdir(tmp_path / "alias")) == ["survival.pdf", "survival.png"]
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--size", "huge"], "argument --size: 'huge' is not column"),
+    (["--size", "0x3"], "argument --size: '0x3' is not column"),
+    (["--format", "png,jpg"], "argument --format: 'png,jpg' is not a comma-separated list"),
+    (["--panels", "flat,bogus"], "argument --panels: 'flat,bogus' names 'bogus', not a "
+                                 "figure or panel of run files (allowed: p_flat, flat, min"),
+    (["--panels", "sweep_p_flat"], "'sweep_p_flat', not a figure or panel of run files"),
+    (["--eps", "-1"], "argument --eps: -1.0 is not a number > 0"),
+    (["--eps", "x"], "argument --eps: invalid float value: 'x'"),
+    (["--dpi", "5"], "argument --dpi: 5 is not from 10 to 1200"),
+    (["--size", "3x3"], "argument --size: 3x3 in is too small for 3 panels"),
+])
+def test_bad_option_values(files, tmp_path, args, says):
+    p = plot(files["run"], "-o", tmp_path / "figs", *args)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert "Traceback" not in p.stderr
+    last = p.stderr.strip().splitlines()[-1]
+    assert last.startswith("ngdsim-plot") and says in last, p.stderr
+    assert not (tmp_path / "figs").exists()
+
+
+def test_nothing_to_draw(files, tmp_path):
+    p = plot(files["run3"], "-o", tmp_path / "figs", "--panels", "landscape")
+    assert p.returncode == 2
+    assert "nothing to draw" in p.stderr and "2-D landscape" in p.stderr
+    assert not (tmp_path / "figs").exists()
+
+
+# -- compare -------------------------------------------------------------------------
+def test_compare(files, tmp_path, figures):
+    import ngdsim.plot
+    out = tmp_path / "figs"
+    code = ngdsim.plot.main(["compare", str(files["run"]), str(files["nofinal"]),
+                             f"{files['sweep']}:1", "-o", str(out), "-q"])
+    assert code == 0
+    assert os.listdir(out) == ["compare.png"]
+    check_png(out / "compare.png", (1500, 500))
+    fig = figures["compare"]
+    flat, distance, survival = fig.axes
+    assert flat.get_title() == "P(flat, ε = 0.1)"
+    labels = ["p=0.5, alpha0=1, N=2048, K=300", "p=0.7, alpha0=1, N=2048, K=300",
+              "p=0.5, alpha0=1, N=512, K=200"]
+    # alpha0 = 1 everywhere: only what differs
+    labels = [lbl.replace(", alpha0=1", "") for lbl in labels]
+    assert legend_texts(flat)[:3] == labels
+    assert legend_texts(survival) == ["shaded: 95% Wilson bands"]
+    runs = [ngdsim.load(files["run"]), ngdsim.load(files["nofinal"]),
+            ngdsim.load_sweep(files["sweep"]).points[1]]
+    curves = [ln for ln in flat.lines if ln.get_label() in labels]
+    for line, r in zip(curves, runs):
+        np.testing.assert_allclose(line.get_ydata(), r["flat_fraction"][:, 0])
+    medians = [ln for ln in distance.lines if ln.get_linewidth() > 1.5]
+    for line, r in zip(medians, runs):
+        np.testing.assert_allclose(line.get_ydata(), r["flat_distance/quantiles"][:, 2])
+    assert "oscillates" in " ".join(legend_texts(distance))
+    caption = fig.get_supxlabel()
+    assert "product (n=2, q=2)" in caption and "NGD" in caption and "N = " not in caption
+
+
+def test_compare_labels_sweep_points_and_eps(files, tmp_path, figures):
+    import ngdsim.plot
+    out = tmp_path / "figs"
+    code = ngdsim.plot.main(["compare", str(files["sweep"]), "-o", str(out), "-q",
+                             "--eps", "0.01", "--panels", "flat,min,phi"])
+    assert code == 0
+    flat, pmin, phi = figures["compare"].axes
+    assert legend_texts(flat)[:4] == ["p=0.5, alpha0=0.5", "p=0.5, alpha0=1",
+                                      "p=1, alpha0=0.5", "p=1, alpha0=1"]
+    assert pmin.get_title() == "P(min, ε = 0.01)" and "regularizer" in phi.get_title()
+    p = plot("compare", files["run"], files["run"], "--label", "first", "--label", "second",
+             "-o", tmp_path / "two")
+    assert p.returncode == 0, p.stderr
+    check_pngs(p.stdout.split())
+    assert ngdsim.plot.default_labels([ngdsim.load(files["run"])] * 2, ["a.h5", "b.h5"]) \
+        == ["a.h5", "b.h5"]
+
+
+@pytest.mark.parametrize("items, says", [
+    (["{sweep}:9"], "no point 9 (the sweep has points 0 to 3)"),
+    (["{run}:1"], "is a run file, without points"),
+    (["{dir}/missing.h5"], "no such file"),
+])
+def test_compare_bad_items(files, tmp_path, items, says):
+    items = [i.format(**{k: str(v) for k, v in files.items()}) for i in items]
+    p = plot("compare", files["run"], *items, "-o", tmp_path / "figs")
+    assert p.returncode == 2
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ngdsim-plot: error:") and says in lines[0]
+
+
+def test_compare_default_folder(files):
+    p = plot("compare", files["run"], files["nofinal"], "-q")
+    assert p.returncode == 0, p.stderr
+    check_png(files["dir"] / "compare-plots" / "compare.png", (1500, 500))
+
+
+def test_compare_label_count(files, tmp_path):
+    p = plot("compare", files["run"], files["nofinal"], "--label", "only one",
+             "-o", tmp_path / "figs")
+    assert p.returncode == 2
+    assert "argument --label: 1 labels for 2 runs" in p.stderr
+
+
+def test_python_m_ngdsim_compare(files, tmp_path):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = PYDIR + os.pathsep + env.get("PYTHONPATH", "")
+    p = subprocess.run([sys.executable, "-m", "ngdsim", "compare", str(files["run"]),
+                        str(files["nofinal"]), "-o", str(tmp_path), "--size", "twocolumn"],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == [str(tmp_path / "compare.png")]
+    check_png(tmp_path / "compare.png")

@@ -53,11 +53,11 @@ def test_optimizers_and_landscapes_are_swept_with_their_own_settings(tmp_path):
     from results_of import results_of
     common = ["--backend", "cpu", "--trajectories", "1500", "--steps", "300", "--threads", "2"]
     r = subprocess.run([EXE, "sweep", *common, "--vary",
-                        "optimizer=ngd,sam(rho=0.02),gd(alpha0=0.1 p=0)", "--out", "o.h5"],
+                        "optimizer=ngd,sam(rho=0.02),gd(alpha0=0.1,p=0)", "--out", "o.h5"],
                        cwd=tmp_path, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     labels = [line.split()[0] for line in r.stdout.splitlines() if line.startswith("optimizer=")]
-    assert labels == ["optimizer=ngd", "optimizer=sam(rho=0.02)", "optimizer=gd(alpha0=0.1"]
+    assert labels == ["optimizer=ngd", "optimizer=sam(rho=0.02)", "optimizer=gd(alpha0=0.1,p=0)"]
     # Each point is the run those settings describe, dataset for dataset.
     for i, extra in enumerate([["--optimizer", "ngd"],
                                ["--optimizer", "sam", "--rho", "0.02"],
@@ -75,7 +75,7 @@ def test_optimizers_and_landscapes_are_swept_with_their_own_settings(tmp_path):
 
     # Landscapes: the base's n applies to product only; quadric takes its own a and b.
     r = subprocess.run([EXE, "sweep", *common, "--param", "n=3", "--vary",
-                        "landscape=product,parabola,quadric(a=1 b=4)", "--out", "l.h5"],
+                        "landscape=product,parabola,quadric(a=1,b=4)", "--out", "l.h5"],
                        cwd=tmp_path, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     s = ngdsim.load_sweep(tmp_path / "l.h5")
@@ -95,3 +95,33 @@ def test_bad_swept_names_are_refused_naming_the_setting(tmp_path):
                             vary, "--out", "x.h5"], cwd=tmp_path, capture_output=True, text=True)
         assert r.returncode == 2 and says in r.stderr, (vary, r.stderr)
         assert not (tmp_path / "x.h5").exists()
+
+
+def test_the_stored_configuration_reruns_the_same_sweep(tmp_path):
+    """/sweep/config holds the unvaried settings: a landscape value's own parameter (n=3 of
+    the first point) does not leak into the other points when the file is re-run."""
+    from results_of import sweep_contents
+    common = ["--backend", "cpu", "--trajectories", "1000", "--steps", "100", "--threads", "2"]
+    r = subprocess.run([EXE, "sweep", *common, "--vary", "landscape=product(n=3),product",
+                        "--out", "a.h5"], cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    with h5py.File(tmp_path / "a.h5", "r") as f:
+        text = f["sweep/config"][()].decode()
+        assert f["points/001/parameters"].attrs["dimension"] == 2
+    (tmp_path / "again.toml").write_text(text)
+    r = subprocess.run([EXE, "sweep", "--config", "again.toml", "--threads", "2", "--out",
+                        "b.h5"], cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert sweep_contents(tmp_path / "a.h5") == sweep_contents(tmp_path / "b.h5")
+
+
+def test_a_toml_vary_table_keeps_the_file_order(tmp_path):
+    """[vary] p first, then alpha0: the grid's outer axis is p, as with --vary p --vary
+    alpha0 (a TOML table iterates its keys sorted; the file's order wins)."""
+    (tmp_path / "g.toml").write_text("trajectories = 300\nsteps = 20\n[vary]\n"
+                                     "p = [0.5, 1]\nalpha0 = [0.5, 1]\n")
+    r = subprocess.run([EXE, "sweep", "--config", "g.toml", "--out", "g.h5"], cwd=tmp_path,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert ngdsim.load_sweep(tmp_path / "g.h5").labels == [
+        "p=0.5 alpha0=0.5", "p=0.5 alpha0=1", "p=1 alpha0=0.5", "p=1 alpha0=1"]
