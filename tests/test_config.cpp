@@ -68,6 +68,31 @@ TEST(Config, TomlThenResolvedTextRoundTrips) {
   EXPECT_EQ(to_toml(d), to_toml(c));
 }
 
+// Numbers in the stored text as a person writes them (0.1, not 0.10000000000000001), each
+// reading back as the same double; strings untouched, floats kept floats.
+TEST(Config, StoredTextWritesTheShortestExactNumbers) {
+  Config c;
+  c.alpha0 = 1.0;
+  c.p = 0.1 + 0.2;  // 0.30000000000000004: no shorter text is the same double
+  c.eps = {0.1, 1e-5, 0.123456789012};
+  c.divergence_bound = 1e300;
+  c.out = "run0.10000000000000001.h5";
+  resolve(c);
+  const std::string text = to_toml(c);
+  EXPECT_NE(text.find("alpha0 = 1.0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("p = 0.30000000000000004\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("eps = [ 0.1, 1e-05, 0.123456789012 ]"), std::string::npos) << text;
+  EXPECT_NE(text.find("divergence_bound = 1e+300\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("run0.10000000000000001.h5"), std::string::npos) << text;
+  Config d;
+  load_toml_text(d, text, "the stored text");
+  resolve(d);
+  EXPECT_EQ(d.alpha0, c.alpha0);
+  EXPECT_EQ(d.p, c.p);
+  EXPECT_EQ(d.eps, c.eps);
+  EXPECT_EQ(d.divergence_bound, c.divergence_bound);
+}
+
 TEST(Config, MalformedTomlNamesTheLine) {
   const std::string path = testing::TempDir() + "/ngdsim_bad.toml";
   {

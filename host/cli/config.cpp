@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <regex>
 #include <sstream>
 
 #include "cli/bilinear_setup.hpp"
@@ -490,6 +492,38 @@ void resolve(Config& c) {
             " for K = " + std::to_string(c.steps));
 }
 
+// toml++ writes every float with 17 significant digits (eps = 0.10000000000000001): the
+// numbers of the lines whose value is a number or an array of numbers are rewritten in
+// the shortest form that reads back as the same double (std::to_chars), kept a float;
+// lines holding a string are left alone.
+std::string shortest_floats(const std::string& text) {
+  static const std::regex number(R"(-?[0-9]+\.[0-9]+(e[-+]?[0-9]+)?|-?[0-9]+e[-+]?[0-9]+)");
+  std::istringstream in(text);
+  std::string line, out;
+  while (std::getline(in, line)) {
+    const auto eq = line.find(" = ");
+    if (eq != std::string::npos && line.find_first_of("\"'", eq) == std::string::npos) {
+      std::string rewritten;
+      auto from = line.cbegin() + static_cast<std::ptrdiff_t>(eq);
+      rewritten.assign(line.cbegin(), from);
+      for (std::sregex_iterator m(from, line.cend(), number), end; m != end; ++m) {
+        rewritten.append(from, (*m)[0].first);
+        const double v = std::strtod(m->str().c_str(), nullptr);
+        char buf[32];
+        const auto [last, ec] = std::to_chars(buf, buf + sizeof buf, v);
+        std::string shortest(buf, last);
+        if (shortest.find_first_of(".e") == std::string::npos) shortest += ".0";
+        rewritten += shortest;
+        from = (*m)[0].second;
+      }
+      rewritten.append(from, line.cend());
+      line = rewritten;
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
 std::string to_toml(const Config& c) {
   toml::table params;
   for (const auto& [k, v] : resolved_params(c)) params.insert(k, v);
@@ -517,9 +551,9 @@ std::string to_toml(const Config& c) {
       {"divergence_bound", c.divergence_bound},
   };
   std::ostringstream o;
-  o << "# ngdsim resolved configuration (threads and tile do not change results)\n";
   o << toml::toml_formatter{t} << "\n";
-  return o.str();
+  return "# ngdsim resolved configuration (threads and tile do not change results)\n" +
+         shortest_floats(o.str());
 }
 
 std::string first_differing_line(const std::string& theirs, const std::string& ours,

@@ -125,3 +125,36 @@ def test_a_toml_vary_table_keeps_the_file_order(tmp_path):
     assert r.returncode == 0, r.stderr
     assert ngdsim.load_sweep(tmp_path / "g.h5").labels == [
         "p=0.5 alpha0=0.5", "p=0.5 alpha0=1", "p=1 alpha0=0.5", "p=1 alpha0=1"]
+
+
+def test_a_p_sweep_at_k_20000_flags_exactly_the_points_below_alpha_k(tmp_path, monkeypatch):
+    """The issue's case: p from 0 to 1 at K = 20000. alpha_K = 1/20000^p; a point is marked
+    (table) and drawn hollow (each eps panel of the plots) exactly where eps < alpha_K."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.figure
+    from ngdsim import plot
+    K, eps = 20000, [0.1, 0.01]
+    r = subprocess.run([EXE, "sweep", "--backend", "cpu", "--trajectories", "256", "--steps",
+                        str(K), "--eps", "0.1,0.01", "--vary", "p=0:1:0.1", "--out", "p.h5"],
+                       cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    s = ngdsim.load_sweep(tmp_path / "p.h5")
+    p = np.asarray(s.table["p"])
+    alpha_k = 1.0 / K ** p
+    assert np.allclose(s.table["alpha_K"], alpha_k, rtol=1e-12)
+    marked = {line.split()[0] for line in r.stdout.splitlines()
+              if line.startswith("p=") and line.rstrip().endswith("*")}
+    assert marked == {s.labels[i] for i in np.flatnonzero(eps[0] < alpha_k)}
+    assert 0 < len(marked) < len(p)
+    drawn = []
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig",
+                        lambda fig, *a, **k: drawn.append(fig))
+    plot.plot_sweep(s, tmp_path / "plots")
+    for fig in drawn:
+        for ax in fig.axes:
+            e = ax.get_title().split("= ")[-1]
+            hollow = [line for line in ax.lines if line.get_markerfacecolor() == "white"]
+            xs = sorted(float(x) for line in hollow for x in line.get_xdata())
+            assert np.allclose(xs, sorted(p[float(e) < alpha_k])), (ax.get_title(), xs)
+    assert len(drawn) == 2  # sweep_p_flat and sweep_p_min
