@@ -202,6 +202,9 @@ TEST(Cli, InfoPrintsStoredConfigurationAndSummary) {
   EXPECT_NE(r.out.find("seed = 123456789", first + 1), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("e+08"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("p_flat = ["), std::string::npos) << r.out;
+  // Numbers of the stored TOML as written, not 0.10000000000000001.
+  EXPECT_NE(r.out.find("eps = [ 0.1, 0.01, 0.001 ]"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("0000000"), std::string::npos) << r.out;
   const Result bad = run("info .stdout-missing", dir);
   EXPECT_EQ(bad.status, 2);
 }
