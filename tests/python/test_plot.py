@@ -21,6 +21,11 @@ EXE = os.environ.get("NGDSIM_EXE", os.path.join(HERE, "../../build/ngdsim"))
 sys.path.insert(0, PYDIR)
 import ngdsim  # noqa: E402
 
+# Plotting is Python: the main pass tests it; CI's sanitizer pass is for the C++ code,
+# which the other files exercise.
+pytestmark = pytest.mark.skipif(os.environ.get("NGDSIM_TEST_SCALE") == "sanitize",
+                                reason="pure-Python plotting, tested in the main pass")
+
 N, K, S = 2048, 300, 16
 EPS = (0.1, 0.01)
 SWEEP_N, SWEEP_K = 512, 200
@@ -596,15 +601,17 @@ def test_eps_not_in_the_file(files, tmp_path, mode):
     assert not (tmp_path / "figs").exists()
 
 
-@pytest.mark.parametrize("size, dpi, pixels", [("column", None, (1020, None)),
+@pytest.mark.parametrize("size, dpi, pixels", [("column", 100, (340, None)),
                                                ("twocolumn", 100, (700, None)),
                                                ("6x4", 100, (600, 400))])
 def test_size_option_every_mode(files, tmp_path, size, dpi, pixels):
     """Every figure of every mode at the paper sizes: checked (no text off the canvas),
     as wide as asked (300 dpi unless --dpi says)."""
     import matplotlib.image
-    runs = [[files["run"]], [files["nofinal"], "--format", "png,pdf"],
-            [files["sweep"], "--points", "--panels", "sweep_p_flat,attractors"],
+    # Every figure of a run; the landscape without /final; the sweep's figures (its
+    # points' figures are run figures); a comparison.
+    runs = [[files["run"]], [files["nofinal"], "--panels", "landscape"],
+            [files["sweep"], "--panels", "sweep_p_flat,sweep_p_min"],
             ["compare", files["run"], f"{files['sweep']}:1", files["nofinal"],
              "--panels", "compare"]]
     for i, args in enumerate(runs):
@@ -614,6 +621,14 @@ def test_size_option_every_mode(files, tmp_path, size, dpi, pixels):
         for png in check_pngs(p.stdout.split()):
             h, w = matplotlib.image.imread(png).shape[:2]
             assert w == pixels[0] and (pixels[1] is None or h == pixels[1]), (png, w, h)
+
+
+def test_paper_sizes_default_to_300_dpi(files, tmp_path):
+    import matplotlib.image
+    p = plot(files["run3"], "-o", tmp_path / "c", "--size", "column", "--panels", "survival")
+    assert p.returncode == 0, p.stderr
+    (png,) = check_pngs(p.stdout.split())
+    assert matplotlib.image.imread(png).shape[1] == 1020  # 3.4 in at 300 dpi
 
 
 def test_format_option(files, tmp_path):
