@@ -15,6 +15,7 @@ enum class Purpose : std::uint32_t {
   kRandomDirection = 3,  // direction at a critical point of g
   kPerturbation = 4,     // perturbed GD noise
   kLandscape = 5,        // random landscape data (bilinear A): trajectory 0, step 0
+  kBnRegData = 6,        // the BN regression data set drawn from data_seed: trajectory 0, step 0
 };
 
 struct RandomKey {
