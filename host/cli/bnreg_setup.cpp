@@ -13,6 +13,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "cli/registry.hpp"
 #include "ngdsim/random.hpp"
 
 namespace ngdsim {
@@ -176,6 +177,19 @@ BnRegSpec bnreg_spec_from_seed(int n, int d, std::uint64_t data_seed) {
   std::vector<double> X, y;
   bnreg_draw(n, d, data_seed, X, y);
   return bnreg_spec(n, d, X, y);
+}
+
+BnRegSpec bnreg_spec(const Config& c) {
+  const auto p = resolved_params(c);
+  const int n = std::stoi(p.at("n")), d = std::stoi(p.at("d"));
+  const std::string &X = p.at("X"), &y = p.at("y");
+  if (X.empty() != y.empty())
+    throw UsageError(std::string("invalid param ") + (X.empty() ? "X" : "y") +
+                     " for landscape bnreg: missing; X and y are given together, or neither (the "
+                     "data are then drawn from data_seed)");
+  if (X.empty()) return bnreg_spec_from_seed(n, d, std::stoull(p.at("data_seed")));
+  check_dimensions(n, d);
+  return bnreg_spec(n, d, bnreg_numbers(X, "X"), bnreg_numbers(y, "y"));
 }
 
 }  // namespace ngdsim

@@ -57,6 +57,9 @@ BnRegSpec bnreg_spec(int n, int d, const std::vector<double>& X, const std::vect
 void bnreg_draw(int n, int d, std::uint64_t data_seed, std::vector<double>& X,
                 std::vector<double>& y);
 
+// The data set of a configuration: its X and y, or drawn from its data_seed.
+BnRegSpec bnreg_spec(const Config& c);
+
 // bnreg_spec of the data set drawn from data_seed (n and d validated first).
 BnRegSpec bnreg_spec_from_seed(int n, int d, std::uint64_t data_seed);
 

@@ -23,6 +23,8 @@ const std::vector<std::pair<std::string, std::string>> kRunOptions = {
     {"--p", "p"},
     {"--rho", "rho"},
     {"--sigma", "sigma"},
+    {"--wd", "wd"},
+    {"--fit-tol", "fit_tol"},
     {"--steps", "steps"},
     {"--trajectories", "trajectories"},
     {"--seed", "seed"},
@@ -40,16 +42,19 @@ const std::vector<std::pair<std::string, std::string>> kRunOptions = {
 };
 
 const std::map<std::string, std::string> kHelp = {
-    {"--landscape", "product, parabola, cubic, quadric, bilinear, cross (see `ngdsim list`)"},
-    {"--optimizer", "ngd, gd, sam, perturbed"},
+    {"--landscape",
+     "product, parabola, cubic, quadric, bilinear, cross, bnreg (see `ngdsim list`)"},
+    {"--optimizer", "ngd, gd, sam, perturbed, gdwd (bnreg only)"},
     {"--alpha0", "step-size scale alpha0 > 0 (the step of GD when p = 0)"},
     {"--p", "step-size exponent p >= 0: alpha_k = alpha0/(k+1)^p"},
     {"--rho", "SAM radius (sam optimizer)"},
     {"--sigma", "perturbation scale (perturbed optimizer)"},
+    {"--wd", "weight decay lambda >= 0 with alpha0 * lambda < 1 (gdwd optimizer)"},
+    {"--fit-tol", "bnreg: the loss below which a trajectory has fitted the data"},
     {"--steps", "number of steps K >= 1"},
     {"--trajectories", "number of trajectories N >= 1"},
     {"--seed", "random seed (unsigned 64-bit)"},
-    {"--init", "box:LO,HI | normal:MEAN,SIGMA | ball:R@X1,X2,..."},
+    {"--init", "box:LO,HI | normal:MEAN,SIGMA | ball:R@X1,X2,... | sphere:R"},
     {"--eps", "distance thresholds E1,E2,... (the first is the main one)"},
     {"--record", "record schedule: log:R | every:S | list:K1,K2,..."},
     {"--backend",
@@ -87,6 +92,8 @@ std::map<std::string, std::pair<std::string, std::string>> help_shapes() {
       {"--p", {"X", g(d.p)}},
       {"--rho", {"X", g(d.rho)}},
       {"--sigma", {"X", g(d.sigma)}},
+      {"--wd", {"X", g(d.wd)}},
+      {"--fit-tol", {"X", g(d.fit_tol)}},
       {"--steps", {"K", i(d.steps)}},
       {"--trajectories", {"N", i(d.trajectories)}},
       {"--seed", {"S", std::to_string(d.seed)}},
@@ -199,7 +206,8 @@ CommandLine::CommandLine() {
   add_run_options(sweep_, sweep_flags);
   sweep_
       ->add_option("--vary", sweep_flags.vary,
-                   "KEY=V1,V2,... with KEY one of p, alpha0, rho, sigma, init, param.NAME, "
+                   "KEY=V1,V2,... with KEY one of p, alpha0, rho, sigma, wd, fit_tol, init, "
+                   "param.NAME, "
                    "optimizer, landscape (a name with its own settings: sam(rho=0.05), "
                    "product(n=3,q=1)); once or twice (a grid); values with commas are "
                    "separated by ';'; or KEY=START:STOP:STEP, KEY=logspace:A:B:N")

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "cli/bilinear_setup.hpp"
+#include "cli/bnreg_setup.hpp"
 #include "cli/registry.hpp"
 
 namespace ngdsim {
@@ -182,8 +183,8 @@ RecordSpec parse_record(const std::string& spec) {
 
 InitDist parse_init(const std::string& spec, int dim) {
   const std::string allowed =
-      "box:LO,HI (LO < HI), normal:MEAN,SIGMA (SIGMA > 0) or ball:R@X1,...,Xd (R > 0, d "
-      "coordinates)";
+      "box:LO,HI (LO < HI), normal:MEAN,SIGMA (SIGMA > 0), ball:R@X1,...,Xd (R > 0, d "
+      "coordinates) or sphere:R (R > 0)";
   const auto colon = spec.find(':');
   if (colon == std::string::npos) bad("init", spec, allowed);
   const std::string kind = spec.substr(0, colon), rest = spec.substr(colon + 1);
@@ -212,6 +213,10 @@ InitDist parse_init(const std::string& spec, int dim) {
       bad("init", spec,
           "ball needs a center with " + (dim > 0 ? std::to_string(dim) : "d") + " coordinates");
     for (int i = 0; i < n; ++i) d.center[i] = finite(to_double("init", parts[i], allowed));
+  } else if (kind == "sphere") {
+    d.kind = InitKind::kSphere;
+    d.a = finite(to_double("init", rest, allowed));
+    if (!(d.a > 0.0)) bad("init", spec, "sphere needs a radius R > 0");
   } else {
     bad("init", spec, allowed);
   }
@@ -247,7 +252,8 @@ const std::vector<std::string>& setting_names() {
       "rho",       "sigma",        "steps",      "trajectories", "seed",
       "init",      "eps",          "record",     "backend",      "precision",
       "out",       "sample_paths", "threads",    "tile",         "divergence_bound",
-      "chunk",     "force",        "save_final", "vary"};
+      "chunk",     "force",        "save_final", "vary",         "wd",
+      "fit_tol"};
   return names;
 }
 
@@ -269,6 +275,13 @@ void set_option(Config& c, const std::string& key, const std::string& v) {
   } else if (key == "rho") {
     c.rho = to_double(key, v, "a finite number > 0");
     if (!(c.rho > 0.0) || !std::isfinite(c.rho)) bad(key, v, "a finite number > 0");
+  } else if (key == "wd") {
+    c.wd = to_double(key, v, "a finite number >= 0 with alpha0 * wd < 1");
+    if (!(c.wd >= 0.0) || !std::isfinite(c.wd))
+      bad(key, v, "a finite number >= 0 with alpha0 * wd < 1");
+  } else if (key == "fit_tol") {
+    c.fit_tol = to_double(key, v, "a finite number > 0");
+    if (!(c.fit_tol > 0.0) || !std::isfinite(c.fit_tol)) bad(key, v, "a finite number > 0");
   } else if (key == "sigma") {
     c.sigma = to_double(key, v, "a finite number >= 0");
     if (!(c.sigma >= 0.0) || !std::isfinite(c.sigma)) bad(key, v, "a finite number >= 0");
@@ -336,7 +349,8 @@ void set_option(Config& c, const std::string& key, const std::string& v) {
     // KEY=V1,V2,... (values split on ';' instead when any is present, for init boxes).
     const auto eq = v.find('=');
     const std::string allowed =
-        "KEY=V1,V2,... with KEY one of p, alpha0, rho, sigma, init, param.NAME, optimizer, "
+        "KEY=V1,V2,... with KEY one of p, alpha0, rho, sigma, wd, fit_tol, init, param.NAME, "
+        "optimizer, "
         "landscape (separate values with ';' when they contain commas; an optimizer or "
         "landscape value may carry its own settings, as in sam(rho=0.05) or "
         "product(n=3,q=1)), or KEY=START:STOP:STEP, or KEY=logspace:A:B:N for N values from "
@@ -345,7 +359,8 @@ void set_option(Config& c, const std::string& key, const std::string& v) {
     const std::string name = v.substr(0, eq), list = v.substr(eq + 1);
     const bool named = name == "optimizer" || name == "landscape";
     const bool known = name == "p" || name == "alpha0" || name == "rho" || name == "sigma" ||
-                       name == "init" || named || (name.rfind("param.", 0) == 0 && name.size() > 6);
+                       name == "wd" || name == "fit_tol" || name == "init" || named ||
+                       (name.rfind("param.", 0) == 0 && name.size() > 6);
     if (!known) bad(key, v, allowed);
     // Commas inside a value's parentheses separate its own settings, not values.
     auto values = split_outside_parentheses(list, list.find(';') != std::string::npos ? ';' : ',');
@@ -479,6 +494,24 @@ void resolve(Config& c) {
   find_optimizer(c.optimizer);
   c.dim = info.check_params(c.param);
   if (c.landscape == "bilinear") bilinear_spec(c);  // A's shape and SVD, before anything runs
+  if (c.landscape == "bnreg") {
+    bnreg_spec(c);  // the data set and its SVD, before anything runs
+    if (c.optimizer != "gd" && c.optimizer != "gdwd" && c.optimizer != "ngd")
+      bad("optimizer", c.optimizer,
+          "gd, gdwd or ngd on landscape bnreg (the perturbations of sam and perturbed break "
+          "the row-space structure its statistics rely on)");
+  } else if (c.optimizer == "gdwd") {
+    bad("optimizer", c.optimizer,
+        "gdwd on landscape bnreg only (weight decay needs a scale-invariant loss); here: ngd, "
+        "gd, sam or perturbed");
+  }
+  if (c.wd != 0.0 && c.optimizer != "gdwd")
+    bad("wd", fmt(c.wd), "0 unless the optimizer is gdwd (it is " + c.optimizer + ")");
+  if (!(c.alpha0 * c.wd < 1.0))
+    bad("wd", fmt(c.wd),
+        "alpha0 * wd < 1 (alpha0 = " + fmt(c.alpha0) +
+            "; the decay factor 1 - alpha_k wd must "
+            "stay positive)");
   c.init_dist = parse_init(c.init, c.dim);
   c.record_spec = parse_record(c.record);
   for (auto k : c.record_spec.list)
@@ -550,6 +583,9 @@ std::string to_toml(const Config& c) {
       {"sample_paths", c.sample_paths},
       {"divergence_bound", c.divergence_bound},
   };
+  // Written only where they apply, so that other runs' stored text stays as it was.
+  if (c.optimizer == "gdwd") t.insert("wd", c.wd);
+  if (c.landscape == "bnreg") t.insert("fit_tol", c.fit_tol);
   std::ostringstream o;
   o << toml::toml_formatter{t} << "\n";
   return "# ngdsim resolved configuration (threads and tile do not change results)\n" +
@@ -573,10 +609,21 @@ std::string first_differing_line(const std::string& theirs, const std::string& o
 std::string one_line(const Config& c) {
   std::ostringstream o;
   o << c.landscape;
-  for (const auto& [k, v] : resolved_params(c)) o << " " << k << "=" << v;
-  o << ", " << c.optimizer << " alpha_k = " << c.alpha0 << "/(k+1)^" << c.p
-    << ", N = " << c.trajectories << ", K = " << c.steps << ", init " << c.init << ", seed "
-    << c.seed;
+  for (const auto& [k, v] : resolved_params(c)) {
+    // bnreg's data set: its size, not its numbers (they are in the stored configuration).
+    if (c.landscape == "bnreg" && (k == "X" || k == "y")) {
+      if (k == "X") o << (v.empty() ? "" : " X, y given");
+      continue;
+    }
+    if (c.landscape == "bnreg" && k == "data_seed" && !c.param.count("data_seed") &&
+        !resolved_params(c).at("X").empty())
+      continue;
+    o << " " << k << "=" << v;
+  }
+  o << ", " << c.optimizer;
+  if (c.optimizer == "gdwd") o << " wd = " << c.wd;
+  o << " alpha_k = " << c.alpha0 << "/(k+1)^" << c.p << ", N = " << c.trajectories
+    << ", K = " << c.steps << ", init " << c.init << ", seed " << c.seed;
   return o.str();
 }
 

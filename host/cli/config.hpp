@@ -36,6 +36,8 @@ struct Config {
   double p = 0.5;
   double rho = 0.05;
   double sigma = 0.01;
+  double wd = 0.0;        // gdwd's weight decay lambda, 0 <= alpha0 wd < 1
+  double fit_tol = 1e-6;  // bnreg: a trajectory has fitted the data where L < fit_tol
   std::int64_t steps = 5000;
   std::int64_t trajectories = 1000000;
   std::uint64_t seed = 20260208;

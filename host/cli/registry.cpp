@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "cli/bnreg_setup.hpp"
 #include "cli/config.hpp"
 #include "study/dispatch.hpp"
 
@@ -118,6 +119,39 @@ const std::vector<LandscapeInfo>& landscapes() {
       int_param(g, info.params[2], 1, 2, info.name);
       return 2 * int_param(g, info.params[0], 1, 8, info.name);
     };
+    LandscapeInfo bnreg{
+        "bnreg",
+        "linear regression with batch normalization, L(w) = mean_i (gamma (w.x_i - mu(w)) / "
+        "sigma(w) + beta - y_i)^2: scale-invariant in w; minimizers a half great sphere, the "
+        "flattest theta* the direction of the minimum-norm interpolant (Lyu, Li and Arora "
+        "2022, Theorem 5.1)",
+        {{"d", "3..16, d >= n", "8", "dimension of w"},
+         {"n", "3..d", "4", "number of data points"},
+         {"X", "n*d finite numbers, row-major (row i is x_i), or empty", "",
+          "the inputs; empty (with y empty): drawn from data_seed"},
+         {"y", "n finite numbers, not all equal, or empty", "", "the targets"},
+         {"data_seed", "0..2^64-1", "0",
+          "key of the drawn data set (x_i ~ N(0, I), y = <w, x> + b), independent of seed"}},
+        {}};
+    bnreg.check_params = [info = bnreg](const std::map<std::string, std::string>& g) {
+      reject_unknown(g, info);
+      const int d = int_param(g, info.params[0], 3, kMaxDim, info.name);
+      int_param(g, info.params[1], 3, kMaxDim, info.name);
+      const auto it = g.find("data_seed");
+      if (it != g.end()) {
+        std::size_t used = 0;
+        try {
+          if (it->second.empty() || it->second[0] == '-') throw std::invalid_argument("sign");
+          std::stoull(it->second, &used);
+        } catch (const std::logic_error&) {
+          used = 0;
+        }
+        if (used == 0 || used != it->second.size())
+          throw UsageError("invalid param data_seed '" + it->second +
+                           "' for landscape bnreg: allowed " + info.params[4].range);
+      }
+      return d;
+    };
     l.push_back(product);
     l.push_back(q_only("parabola", "g = y - x^2; flat minimum at the origin (Example 4.2)"));
     l.push_back(q_only("cubic",
@@ -127,6 +161,7 @@ const std::vector<LandscapeInfo>& landscapes() {
     l.push_back(bilinear);
     l.push_back(
         q_only("cross", "g = x y; minima on both axes, flat minimum at the origin (Example 4.1)"));
+    l.push_back(bnreg);
     return l;
   }();
   return list;
@@ -141,6 +176,10 @@ const std::vector<OptimizerInfo>& optimizers() {
        "alpha0 > 0, p >= 0, rho > 0 (default 0.05)"},
       {"perturbed", "perturbed gradient descent: x <- x - alpha_k grad f + sigma xi, xi ~ N(0, I)",
        "alpha0 > 0, p >= 0, sigma >= 0 (default 0.01)"},
+      {"gdwd",
+       "gradient descent with weight decay (bnreg): w <- w - alpha_k (grad L(w) + wd w); gd is "
+       "gdwd with wd = 0",
+       "alpha0 > 0, p >= 0, wd >= 0 with alpha0 wd < 1 (default 0)"},
   };
   return list;
 }
@@ -181,6 +220,7 @@ double param_double(const Config& c, const std::string& name) {
 }
 
 std::vector<double> attractor_positions(const Config& c) {
+  if (c.landscape == "bnreg") return bnreg_spec(c).summary.theta_star;
   std::vector<double> out;
   dispatch<double>(c, [&](const auto& land, auto) {
     using L = std::decay_t<decltype(land)>;

@@ -23,6 +23,8 @@ void run_cpu_wave(const CpuWave& w) {
     return f ? run_cpu_wave_product_float(w) : run_cpu_wave_product_double(w);
   if (w.c.landscape == "bilinear")
     return f ? run_cpu_wave_bilinear_float(w) : run_cpu_wave_bilinear_double(w);
+  if (w.c.landscape == "bnreg")
+    return f ? run_cpu_wave_bnreg_float(w) : run_cpu_wave_bnreg_double(w);
   f ? run_cpu_wave_other_float(w) : run_cpu_wave_other_double(w);
 }
 
@@ -46,7 +48,7 @@ Statistics run_cpu(const Config& c, const Plan& plan, std::atomic<std::int64_t>&
                    RunCheckpoint* checkpoint) {
   using Clock = std::chrono::steady_clock;
   const std::int64_t leaves = (c.trajectories + kLeafSize - 1) / kLeafSize;
-  MomentTree tree(leaves, static_cast<std::size_t>(plan.records()) * kNumQuantities);
+  MomentTree tree(leaves, static_cast<std::size_t>(plan.records()) * plan.Q());
   const TrajectoryRange range = shard_range(c);
 
   Statistics total = empty_totals(c, plan);
@@ -103,7 +105,8 @@ Statistics run_cpu(const Config& c, const Plan& plan, std::atomic<std::int64_t>&
 Statistics empty_totals(const Config& c, const Plan& plan) {
   Statistics total;
   total.allocate(plan.records(), static_cast<int>(c.eps.size()), plan.attractors,
-                 static_cast<int>(plan.sample_ids.size()), c.dim);
+                 static_cast<int>(plan.sample_ids.size()), c.dim, plan.Q(), plan.C(),
+                 plan.final_count_size);
   if (c.save_final) {
     const auto N = static_cast<std::size_t>(c.trajectories);
     total.final_position.assign(N * c.dim, 0.0);

@@ -1,6 +1,6 @@
 // One wave of a CPU run: the tiles not yet done, run by OpenMP until all are done, a
 // stop is requested or the save time comes. The (landscape, optimizer) instantiations
-// are spread over six translation units, one per precision and landscape family, so
+// are spread over eight translation units, one per precision and landscape family, so
 // that a 2-core build (and the slow sanitizer build) compiles them side by side.
 #pragma once
 
@@ -45,5 +45,7 @@ void run_cpu_wave_bilinear_double(const CpuWave& w);
 void run_cpu_wave_bilinear_float(const CpuWave& w);
 void run_cpu_wave_other_double(const CpuWave& w);
 void run_cpu_wave_other_float(const CpuWave& w);
+void run_cpu_wave_bnreg_double(const CpuWave& w);
+void run_cpu_wave_bnreg_float(const CpuWave& w);
 
 }  // namespace ngdsim

@@ -5,12 +5,23 @@
 
 #include <omp.h>
 
+#include "cpu/bnreg_tile.hpp"
 #include "cpu/cpu_tile.hpp"
 #include "cpu/cpu_wave.hpp"
 #include "study/dispatch.hpp"
 #include "study/interrupt.hpp"
 
 namespace ngdsim {
+
+// The tile that runs a (landscape, optimizer) pair: CpuTile, or bnreg's own.
+template <class L, class O, class T>
+struct TileOf {
+  using type = CpuTile<L, O, T>;
+};
+template <class O, class T, int D>
+struct TileOf<BnReg<T, D>, O, T> {
+  using type = BnRegTile<BnReg<T, D>, O, T>;
+};
 
 template <class T, class L, class O>
 void run_wave(const CpuWave& w, const L& land, O opt) {
@@ -19,8 +30,8 @@ void run_wave(const CpuWave& w, const L& land, O opt) {
 #pragma omp parallel num_threads(w.threads)
   {
     Statistics counts;
-    counts.allocate(R, E, A, 0, c.dim);
-    CpuTile<L, O, T> tile(land, opt, c, w.plan);
+    counts.allocate(R, E, A, 0, c.dim, w.plan.Q(), w.plan.C(), w.plan.final_count_size);
+    typename TileOf<L, O, T>::type tile(land, opt, c, w.plan);
     // An OpenMP loop cannot break: the tiles past a stop or the save time are skipped,
     // left for the next wave.
 #pragma omp for schedule(dynamic, 1)

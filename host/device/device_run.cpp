@@ -36,12 +36,13 @@ Statistics run_device(const std::string& backend, const Config& c, const Plan& p
                       RunCheckpoint* checkpoint) {
   using Clock = std::chrono::steady_clock;
   const std::int64_t leaves = (c.trajectories + kLeafSize - 1) / kLeafSize;
-  MomentTree tree(leaves, static_cast<std::size_t>(plan.records()) * kNumQuantities);
+  MomentTree tree(leaves, static_cast<std::size_t>(plan.records()) * plan.Q());
   const TrajectoryRange range = shard_range(c);
 
   Statistics start;
   start.allocate(plan.records(), static_cast<int>(c.eps.size()), plan.attractors,
-                 static_cast<int>(plan.sample_ids.size()), c.dim);
+                 static_cast<int>(plan.sample_ids.size()), c.dim, plan.Q(), plan.C(),
+                 plan.final_count_size);
   LeafRanges saved;
   if (checkpoint && checkpoint->resumed) {
     start = std::move(checkpoint->start);

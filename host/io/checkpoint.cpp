@@ -141,9 +141,10 @@ void load_checkpoint(const Config& c, const std::string& backend, const Plan& pl
            " files, each generation missing a rank's)");
 
   cp.start.allocate(plan.records(), static_cast<int>(c.eps.size()), plan.attractors,
-                    static_cast<int>(plan.sample_ids.size()), c.dim);
+                    static_cast<int>(plan.sample_ids.size()), c.dim, plan.Q(), plan.C(),
+                    plan.final_count_size);
   MomentTree tree((c.trajectories + kLeafSize - 1) / kLeafSize,
-                  static_cast<std::size_t>(plan.records()) * kNumQuantities);
+                  static_cast<std::size_t>(plan.records()) * plan.Q());
   std::vector<std::pair<std::string, LeafRanges>> parts;
   cp.done.clear();
   for (const Saved& s : *chosen) {

@@ -6,20 +6,14 @@
 
 #include "cli/registry.hpp"
 #include "io/h5_util.hpp"
+#include "study/bnreg_report.hpp"
+#include "study/quantities.hpp"
 
 namespace ngdsim {
 namespace {
 
 using h5::attr;
 using h5::Handle;
-
-const char* kQuantityDescriptions[kNumQuantities] = {
-    "f(x) = |g(x)|^q, the loss", "phi(x), the landscape's implicit regularizer",
-    "Euclidean distance to the nearest flat global minimum",
-    "min_distance(x) = min(|g(x)| / |grad g(x)|, flat_distance(x)): the first-order distance "
-    "to the global minima, capped by the distance to the nearest flat minimum (one of them)",
-    "|grad f(x)| = q |g|^(q-1) |grad g| (zero subgradient at g = 0 when q = 1)"};
-const char* kQuantityUnits[kNumQuantities] = {"f", "phi", "x", "x", "f/x"};
 
 // The first series written owns the step and time datasets; the others hard-link them.
 const std::string kAxisOwner = "observables/f/mean";
@@ -61,12 +55,13 @@ std::vector<double> per_record(int R, F&& f) {
   return v;
 }
 
-void write_quantities(Observables& obs, const Plan& plan, const Statistics& s) {
-  const int R = s.R;
-  for (int q = 0; q < kNumQuantities; ++q) {
-    const std::string n = kQuantityNames[q], desc = kQuantityDescriptions[q],
-                      unit = kQuantityUnits[q];
-    const auto m = [&](int r) { return s.moments[std::size_t(r) * kNumQuantities + q]; };
+void write_quantities(hid_t file, Observables& obs, const Config& c, const Plan& plan,
+                      const Statistics& s) {
+  const int R = s.R, Q = s.Q;
+  const auto info = recorded_quantities(c);
+  for (int q = 0; q < Q; ++q) {
+    const std::string n = info[q].name, desc = info[q].description, unit = info[q].unit;
+    const auto m = [&](int r) { return s.moments[std::size_t(r) * Q + q]; };
     const auto count = per_record(R, [&](int r) { return m(r).count; });
     obs.add(n + "/mean", {}, per_record(R, [&](int r) { return m(r).mean; }).data(),
             "mean over non-diverged trajectories of " + desc, unit);
@@ -78,7 +73,7 @@ void write_quantities(Observables& obs, const Plan& plan, const Statistics& s) {
             "maximum of " + desc, unit);
     obs.add(n + "/count", {}, count.data(), "number of finite values of " + desc);
     std::vector<std::uint64_t> nonfinite(R);
-    for (int r = 0; r < R; ++r) nonfinite[r] = s.nonfinite[std::size_t(r) * kNumQuantities + q];
+    for (int r = 0; r < R; ++r) nonfinite[r] = s.nonfinite[std::size_t(r) * Q + q];
     obs.add(n + "/nonfinite_count", {}, nonfinite.data(),
             "non-diverged trajectories whose value was non-finite (excluded) for " + desc);
     std::vector<double> qs(std::size_t(R) * 5);
@@ -92,12 +87,25 @@ void write_quantities(Observables& obs, const Plan& plan, const Statistics& s) {
             unit);
     std::vector<std::uint64_t> hist(std::size_t(R) * LogBins::kBins);
     for (int r = 0; r < R; ++r)
-      std::copy_n(&s.histogram[(std::size_t(r) * kNumQuantities + q) * LogBins::kBins],
-                  LogBins::kBins, &hist[std::size_t(r) * LogBins::kBins]);
+      std::copy_n(&s.histogram[(std::size_t(r) * Q + q) * LogBins::kBins], LogBins::kBins,
+                  &hist[std::size_t(r) * LogBins::kBins]);
     obs.add(n + "/histogram", {hsize_t(LogBins::kBins)}, hist.data(),
             "counts of " + desc +
                 " in log bins: bin 0 below 1e-20 (zero included), bin b in "
                 "[edges[b-1], edges[b]), last bin >= 1e10; edges in /observables/histogram_edges");
+    // A quantity only some landscapes have says so, rather than appearing elsewhere as zeros.
+    if (!info[q].only_for.empty()) {
+      Handle g = h5::open_group(file, "observables/" + n);
+      attr(g, "only_for_landscape", info[q].only_for);
+    }
+  }
+  const auto counts = extra_counts(c);
+  for (int k = 0; k < s.C; ++k) {
+    std::vector<std::uint64_t> v(R);
+    for (int r = 0; r < R; ++r) v[r] = s.extra_count[std::size_t(r) * s.C + k];
+    obs.add(counts[k].first, {}, v.data(), counts[k].second);
+    Handle g = h5::open_group(file, "observables/" + counts[k].first);
+    attr(g, "only_for_landscape", c.landscape);
   }
 }
 
@@ -220,6 +228,8 @@ void write_output(hid_t file, const Config& c, const Plan& plan, const Statistic
     attr(p, "p", c.p);
     attr(p, "rho", c.rho);
     attr(p, "sigma", c.sigma);
+    if (c.optimizer == "gdwd") attr(p, "wd", c.wd);
+    if (c.landscape == "bnreg") attr(p, "fit_tol", c.fit_tol);
     attr(p, "steps", std::int64_t(c.steps));
     attr(p, "trajectories", std::int64_t(c.trajectories));
     attr(p, "seed", std::uint64_t(c.seed));
@@ -234,10 +244,11 @@ void write_output(hid_t file, const Config& c, const Plan& plan, const Statistic
     attr(p, "dimension", std::int64_t(c.dim));
     h5::write_string(p, "config", to_toml(c),
                      "the full resolved configuration as TOML; `ngdsim run --config` re-runs it");
+    if (e.bnreg) write_bnreg_data(p, *e.bnreg);
   }
 
   Observables obs(file, plan);
-  write_quantities(obs, plan, s);
+  write_quantities(file, obs, c, plan, s);
   write_counts(obs, c, s);
   std::vector<double> alpha_at(plan.records());
   for (int r = 0; r < plan.records(); ++r) {
@@ -343,6 +354,7 @@ void write_output(hid_t file, const Config& c, const Plan& plan, const Statistic
           attr(g, name + suffix, v);
         }
       }
+    if (e.bnreg) write_bnreg_summary(g, *e.bnreg);
     attr(g, "description",
          std::string("estimates at step K over all N trajectories (diverged count as "
                      "failures), 95% Wilson score intervals"));

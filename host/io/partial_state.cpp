@@ -28,7 +28,9 @@ auto counts_of(S& s) {
                                                 {"first_entry_count", &s.first_entry_count},
                                                 {"last_entry_count", &s.last_entry_count},
                                                 {"sign_draws", &s.sign_draws},
-                                                {"critical", &s.critical}};
+                                                {"critical", &s.critical},
+                                                {"extra_count", &s.extra_count},
+                                                {"final_counts", &s.final_counts}};
 }
 
 struct FinalDatasets {
@@ -83,7 +85,7 @@ std::string study_text(const Config& c, const std::string& backend) {
 
 void write_partial(hid_t partial, const Config& c, const Plan& plan, const Statistics& s,
                    const LeafRanges& done, const FinalSource* rows) {
-  const std::size_t width = static_cast<std::size_t>(plan.records()) * kNumQuantities;
+  const std::size_t width = static_cast<std::size_t>(plan.records()) * plan.Q();
   std::vector<std::int64_t> ranges;
   for (const LeafRange& r : done) ranges.insert(ranges.end(), {r.first, r.end});
   h5::write(partial, "done_leaves", {static_cast<hsize_t>(done.size()), 2}, ranges.data(),
@@ -150,7 +152,8 @@ LeafRanges read_partial(hid_t partial, const Config& c, const Plan& plan, Statis
     }
   }
   Statistics part;
-  part.allocate(R, static_cast<int>(c.eps.size()), plan.attractors, S, c.dim);
+  part.allocate(R, static_cast<int>(c.eps.size()), plan.attractors, S, c.dim, plan.Q(), plan.C(),
+                plan.final_count_size);
   for (auto& [name, v] : counts_of(part))
     h5::read_exact(partial, name, H5T_NATIVE_UINT64, v->data(), v->size());
   total.add_counts(part);
@@ -165,7 +168,7 @@ LeafRanges read_partial(hid_t partial, const Config& c, const Plan& plan, Statis
       }
   }
   const std::size_t nodes = h5::dims(partial, "node_level").at(0),
-                    width = static_cast<std::size_t>(R) * kNumQuantities;
+                    width = static_cast<std::size_t>(R) * plan.Q();
   std::vector<std::int32_t> level(nodes);
   std::vector<std::int64_t> index(nodes);
   std::vector<double> m(nodes * width * kMomentFields);

@@ -4,8 +4,10 @@
 #pragma once
 
 #include "cli/bilinear_setup.hpp"
+#include "cli/bnreg_setup.hpp"
 #include "cli/config.hpp"
 #include "cli/registry.hpp"
+#include "ngdsim/optimizers/gdwd.hpp"
 
 namespace ngdsim {
 
@@ -59,8 +61,27 @@ void dispatch_other_family(const Config& c, F&& f) {
   find_landscape(c.landscape);  // throws the UsageError
 }
 
+template <class T, int D, class F>
+void dispatch_bnreg(const Config& c, const BnRegSpec& spec, F&& f) {
+  if constexpr (D <= kMaxDim) {
+    if (spec.summary.d != D) return dispatch_bnreg<T, D + 1>(c, spec, f);
+    const auto land = make_bnreg<T, D>(spec);
+    // gd is gdwd with wd = 0: the same instantiation, bit-identical steps.
+    if (c.optimizer == "gd" || c.optimizer == "gdwd") return f(land, Gdwd{c.wd});
+    if (c.optimizer == "ngd") return f(land, Ngd{});
+    throw UsageError("invalid optimizer '" + c.optimizer + "' for landscape bnreg");
+  }
+}
+
+// bnreg: the data set's dimension d = 3..16, with gd/gdwd or ngd.
+template <class T, class F>
+void dispatch_bnreg_family(const Config& c, F&& f) {
+  dispatch_bnreg<T, 3>(c, bnreg_spec(c), f);
+}
+
 template <class T, class F>
 void dispatch(const Config& c, F&& f) {
+  if (c.landscape == "bnreg") return dispatch_bnreg_family<T>(c, f);
   if (c.landscape == "product") return dispatch_product_family<T>(c, f);
   if (c.landscape == "bilinear") return dispatch_bilinear_family<T>(c, f);
   dispatch_other_family<T>(c, f);

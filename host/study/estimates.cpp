@@ -7,7 +7,7 @@ namespace ngdsim {
 
 std::array<double, 5> quantiles(const Statistics& s, const Plan& plan, int r, int q) {
   std::array<double, 5> out{};
-  const auto idx = std::size_t(r) * kNumQuantities + q;
+  const auto idx = std::size_t(r) * s.Q + q;
   const auto* hist = &s.histogram[idx * LogBins::kBins];
   for (std::size_t i = 0; i < out.size(); ++i)
     out[i] = histogram_quantile(hist, plan.edges.data(), kQuantileLevels[i], s.moments[idx].min,
@@ -71,6 +71,7 @@ Estimates estimate(const Config& c, const Plan& plan, const Statistics& s) {
     e.first_entry.push_back(first);
     e.last_entry.push_back(last);
   }
+  if (c.landscape == "bnreg") e.bnreg = std::make_shared<BnRegReport>(bnreg_report(c, plan, s));
   return e;
 }
 

@@ -2,11 +2,13 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "cli/config.hpp"
 #include "stats/statistics.hpp"
+#include "study/bnreg_report.hpp"
 #include "study/plan.hpp"
 
 namespace ngdsim {
@@ -36,6 +38,7 @@ struct Estimates {
   double wall_seconds = 0.0;
   double rate = 0.0;  // trajectory-steps per second
   std::string backend, device;
+  std::shared_ptr<const BnRegReport> bnreg;  // bnreg runs only
 };
 
 std::array<double, 5> quantiles(const Statistics& s, const Plan& plan, int r, int q);

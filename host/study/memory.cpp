@@ -12,6 +12,7 @@
 #include "cli/registry.hpp"
 #include "ngdsim/observe.hpp"
 #include "ngdsim/stats.hpp"
+#include "study/quantities.hpp"
 #include "study/saturating.hpp"
 
 namespace ngdsim {
@@ -43,7 +44,7 @@ std::int64_t record_count(const RecordSpec& spec, std::int64_t K) {
 
 MemoryNeed host_memory_need(const Config& c, const std::string& backend, int threads) {
   const std::uint64_t R = static_cast<std::uint64_t>(record_count(c.record_spec, c.steps));
-  const std::uint64_t Q = kNumQuantities, T = std::max(threads, 1);
+  const std::uint64_t Q = recorded_quantities(c).size(), T = std::max(threads, 1);
   const std::uint64_t S = static_cast<std::uint64_t>(std::min(c.sample_paths, c.trajectories));
   const std::uint64_t d = static_cast<std::uint64_t>(c.dim);
   // The parts that grow with a setting; the rest is a few MiB.

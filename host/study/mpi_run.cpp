@@ -252,7 +252,8 @@ Estimates run_point(const Config& given, hid_t root, std::ostream& log, RunCheck
         cp->copy_rows = saved->copy_rows;
       } else {
         cp->start.allocate(plan.records(), static_cast<int>(c.eps.size()), plan.attractors,
-                           static_cast<int>(plan.sample_ids.size()), c.dim);
+                           static_cast<int>(plan.sample_ids.size()), c.dim, plan.Q(), plan.C(),
+                           plan.final_count_size);
         cp->skip = saved->done;
       }
     }
@@ -303,7 +304,7 @@ Estimates run_point(const Config& given, hid_t root, std::ostream& log, RunCheck
   // of 2k) takes in the state of rank r + k. Rank 0 receives log2(P) states, not P.
   Config stats = c;
   stats.save_final = false;  // the /final rows go to rank 0 directly, below
-  const std::int64_t width = static_cast<std::int64_t>(plan.records()) * kNumQuantities;
+  const std::int64_t width = static_cast<std::int64_t>(plan.records()) * plan.Q();
   MomentTree tree(leaves, static_cast<std::size_t>(width));
   for (auto& n : s.nodes) tree.insert(n.level, n.index, std::move(n.data));
   s.nodes.clear();

@@ -4,8 +4,10 @@
 #include <cmath>
 
 #include "cli/registry.hpp"
+#include "ngdsim/bnreg_dynamics.hpp"
 #include "ngdsim/schedule.hpp"
 #include "ngdsim/stats.hpp"
+#include "study/quantities.hpp"
 
 namespace ngdsim {
 
@@ -53,6 +55,9 @@ Plan make_plan(const Config& c) {
   const auto S = std::min<std::int64_t>(c.sample_paths, c.trajectories);
   for (std::int64_t s = 0; s < S; ++s) plan.sample_ids.push_back(s * c.trajectories / S);
   plan.attractors = static_cast<int>(attractor_positions(c).size()) / c.dim;
+  for (const auto& q : recorded_quantities(c)) plan.quantities.push_back(q.name);
+  for (const auto& [name, description] : extra_counts(c)) plan.extra_counts.push_back(name);
+  if (c.landscape == "bnreg") plan.final_count_size = std::size_t(kRatios) * kRatioBins;
   return plan;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "cli/config.hpp"
@@ -17,8 +18,15 @@ struct Plan {
   std::vector<std::int32_t> bin_cells;     // LogBins::kCells, the binning table
   std::vector<std::int64_t> sample_ids;    // trajectories whose paths are kept
   int attractors = 0;
+  // The recorded quantities, by name: kQuantityNames first, then the landscape's own
+  // (host/study/quantities.hpp); and the landscape's own counts per record.
+  std::vector<std::string> quantities;
+  std::vector<std::string> extra_counts;
+  std::size_t final_count_size = 0;  // Statistics::final_counts
 
   int records() const { return static_cast<int>(record_steps.size()); }
+  int Q() const { return static_cast<int>(quantities.size()); }
+  int C() const { return static_cast<int>(extra_counts.size()); }
 };
 
 std::vector<std::int64_t> record_steps(const RecordSpec& spec, std::int64_t steps);

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/bnreg_setup.hpp"
 #include "cli/registry.hpp"
 #include "cpu/cpu_backend.hpp"
 #include "device/device_backend.hpp"
@@ -77,6 +78,16 @@ class TempFile {
 
 Backend choose_backend(const Config& c) {
   Backend b;
+  // bnreg has no kernel yet: the CPU path runs it, and a device backend asked for is refused.
+  if (c.landscape == "bnreg" && (c.backend == "cuda" || c.backend == "emulated"))
+    throw UsageError("invalid backend '" + c.backend +
+                     "' for landscape bnreg: it runs on the CPU path only for now (allowed: auto, "
+                     "cpu)");
+  if (c.landscape == "bnreg") {
+    b.name = "cpu";
+    b.why = c.backend == "cpu" ? "requested" : "auto: bnreg runs on the CPU path";
+    return b;
+  }
   if (c.backend == "cpu") {
     b.name = "cpu";
     b.why = "requested";
@@ -157,6 +168,7 @@ Estimates run_point(const Config& c, const Backend& backend, hid_t root, std::os
   log << "ngdsim: " << one_line(c) << "\n";
   log << "ngdsim: backend " << backend.name << " (" << backend.why << "), precision " << c.precision
       << ", " << plan.records() << " recorded steps\n";
+  if (c.landscape == "bnreg") log << bnreg_start_text(bnreg_spec(c).summary);
 
   const auto t0 = std::chrono::steady_clock::now();
   Statistics stats;

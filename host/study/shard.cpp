@@ -131,10 +131,11 @@ struct PartialMerge::State {
   State(const Config& config, hid_t r)
       : c(config),
         plan(make_plan(c)),
-        tree(leaves_of(c.trajectories), static_cast<std::size_t>(plan.records()) * kNumQuantities),
+        tree(leaves_of(c.trajectories), static_cast<std::size_t>(plan.records()) * plan.Q()),
         root(r) {
     total.allocate(plan.records(), static_cast<int>(c.eps.size()), plan.attractors,
-                   static_cast<int>(plan.sample_ids.size()), c.dim);
+                   static_cast<int>(plan.sample_ids.size()), c.dim, plan.Q(), plan.C(),
+                   plan.final_count_size);
     if (c.save_final) rows = final_writer(root, c.trajectories, c.dim);
   }
   Config c;

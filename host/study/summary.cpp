@@ -35,7 +35,8 @@ void print_summary(std::ostream& os, const Config& c, const Estimates& e, const 
   for (std::size_t i = 0; i < c.eps.size(); ++i) {
     std::snprintf(buf, sizeof buf, "  P(flat, %g) = %s", c.eps[i], interval(e.p_flat[i]).c_str());
     os << buf;
-    if (c.eps[i] < e.alpha_last)
+    // (On bnreg the step moves w, not the direction theta whose distance eps bounds.)
+    if (c.eps[i] < e.alpha_last && c.landscape != "bnreg")
       os << "   warning: eps < alpha_K = " << e.alpha_last
          << (c.optimizer == "ngd"
                  ? ": NGD oscillates at about alpha_K, so flat(eps) cannot be reached"
@@ -60,6 +61,7 @@ void print_summary(std::ostream& os, const Config& c, const Estimates& e, const 
   std::snprintf(buf, sizeof buf, "medians at K: f = %.3g, phi = %.3g, flat_distance = %.3g\n",
                 e.median[kF], e.median[kPhi], e.median[kFlatDistance]);
   os << buf;
+  if (e.bnreg) os << bnreg_summary_text(c, *e.bnreg);
   os << "output:     " << path << "\n";
 }
 

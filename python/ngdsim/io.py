@@ -101,6 +101,14 @@ class Result:
         the eps[e]-ball of the flat set was recorded step r (``step[r]``), or which stayed
         inside from step[r] through K (last entry); column R: never / not inside at K.
         See :meth:`settling_quantile`. None for files written before /settling existed.
+    only_for : dict name -> landscape
+        the observables that exist for one landscape only (bnreg's "sharpness",
+        "eos_ratio", "fit_count", ...), each with that landscape's name; the others are
+        recorded for every landscape. A file of another landscape has no such entry at
+        all, never an array of zeros. :attr:`quantities` lists the statistics' names.
+    data : dict name -> ndarray
+        the datasets of /parameters: for bnreg the data set ``X`` [n, d], ``y`` [n],
+        ``theta_star`` and ``w_tilde_star`` [d]; empty for the other landscapes.
     """
 
     path: str
@@ -121,6 +129,16 @@ class Result:
     label: Optional[str] = None
     first_entry_count: Optional[np.ndarray] = None
     last_entry_count: Optional[np.ndarray] = None
+    only_for: Dict[str, str] = field(default_factory=dict)
+    data: Dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def quantities(self) -> Tuple[str, ...]:
+        """The per-trajectory quantities recorded with full statistics (<name>/mean, ...,
+        <name>/histogram): the five of every landscape first, then the landscape's own."""
+        names = [n[:-len("/mean")] for n in self.observables if n.endswith("/mean")]
+        common = [n for n in STAT_QUANTITIES if n in names]
+        return tuple(common + [n for n in names if n not in common])
 
     def settling_quantile(self, q: float, eps: Optional[float] = None,
                           kind: str = "last") -> float:
@@ -360,7 +378,7 @@ def _read_result(g, path, filetype, version, final=True, label=None) -> Result:
     summary = _attrs(g["summary"])
 
     obs_group = g["observables"]
-    observables, axes = {}, {}
+    observables, axes, only_for = {}, {}, {}
     edges = None
     h5py = _h5py()
 
@@ -373,6 +391,8 @@ def _read_result(g, path, filetype, version, final=True, label=None) -> Result:
                 if name == "histogram_edges":
                     edges = obj[()]
                 continue
+            if "only_for_landscape" in obj.attrs:
+                only_for[name] = _plain(obj.attrs["only_for_landscape"])
             if "value" in obj and isinstance(obj["value"], h5py.Dataset):
                 observables[name] = obj["value"][()]
                 axes[name] = (obj["step"][()] if "step" in obj else None,
@@ -431,7 +451,9 @@ def _read_result(g, path, filetype, version, final=True, label=None) -> Result:
                   step=step, time=time, axes=axes, histogram_edges=edges,
                   attractors=attractors, sample_paths=sample_paths, final=final_data,
                   has_final=has_final, label=label, first_entry_count=first_entry,
-                  last_entry_count=last_entry)
+                  last_entry_count=last_entry, only_for=only_for,
+                  data={k: params[k][()] for k in params.keys()
+                        if k != "config" and isinstance(params[k], h5py.Dataset)})
 
 
 def _guard(fn, path):

@@ -13,6 +13,9 @@ Run files ("ngdsim-run") give, with their panels' names in brackets,
     landscape.png   [paths, density] 2-D landscapes only: contours of f, {g = 0}, flat
                     minima, sampled paths; the density of the final points (the sampled
                     paths' end points when the run was made without --save-final)
+    sharpness.png   [eos, norm] bnreg only: the spherical sharpness S(theta), S*(1+phi)
+                    and 2/eff_lr against the step (the edge of stability is where 2/eff_lr
+                    meets S), S* marked; |w| against the step
 
 Sweep files ("ngdsim-sweep") give
 
@@ -65,6 +68,7 @@ FIGSIZE = {
     "survival": (7, 5),
     "attractors": (8, 5),
     "landscape": (13, 6),
+    "sharpness": (12, 5),
     "sweep_p_flat": (14, 5),
     "sweep_p_min": (14, 5),
     "compare": (15, 5),
@@ -79,7 +83,7 @@ HISTOGRAM_FLOOR = 1e-20  # the log histograms' bin 0 is "below 1e-20"
 #: figure -> its panels, in drawing order
 RUN_PANELS = {"p_flat": ("flat", "min"), "quantiles": ("f", "phi", "distance"),
               "survival": ("survival",), "attractors": ("attractors",),
-              "landscape": ("paths", "density")}
+              "landscape": ("paths", "density"), "sharpness": ("eos", "norm")}
 SWEEP_PANELS = {"sweep_p_flat": ("flat",), "sweep_p_min": ("min",)}
 COMPARE_PANELS = {"compare": ("flat", "min", "f", "phi", "distance", "survival")}
 COMPARE_DEFAULT = ("flat", "distance", "survival")
@@ -526,7 +530,7 @@ def _positive(v):
 
 #: panel -> (observable, title, y label) of the quantile panels
 _QUANTITIES = {
-    "f": ("f/quantiles", r"loss $f = |g|^q$", r"$f(x_k)$  (log scale)"),
+    "f": ("f/quantiles", r"loss $f = |g|^q$ (bnreg: $L(w)$)", r"$f(x_k)$  (log scale)"),
     "phi": ("phi/quantiles", r"implicit regularizer $\varphi$", r"$\varphi(x_k)$  (log scale)"),
     "distance": ("flat_distance/quantiles", "distance to the flat minima",
                  "distance in x  (log scale)"),
@@ -625,6 +629,50 @@ def _fig_quantiles(figs, r: Result):
         parts.append(f"values below {HISTOGRAM_FLOOR:g} drawn at {HISTOGRAM_FLOOR:g}")
     figs.titles(fig, "Quantiles over the trajectories", parts)
     figs.save(fig, "quantiles")
+    return True
+
+
+def _fig_sharpness(figs, r: Result):
+    """bnreg: the sharpness against 2/eff_lr (the edge of stability), and |w|."""
+    opts = figs.opts
+    if "sharpness/quantiles" not in r.observables:
+        return False
+    panels = _chosen("sharpness", RUN_PANELS["sharpness"], opts)
+    if not panels:
+        return False
+    fig, axes = figs.new("sharpness", len(panels), 2)
+    x = r.step + 1.0
+    s_star = float(r.summary.get("S_star", np.nan))
+    for ax, panel in zip(axes, panels):
+        _logx(ax)
+        if panel == "eos":
+            for i, (key, label) in enumerate((("sharpness", r"$S(\theta_k)$, spherical sharpness"),
+                                              ("sharpness_gamma", r"$S^*(1+\varphi_k)$"),
+                                              ("two_over_eff_lr", r"$2/\eta_{\mathrm{eff}}$"))):
+                if f"{key}/quantiles" not in r.observables:
+                    continue
+                qs = np.asarray(r.observables[f"{key}/quantiles"], dtype=float)
+                colour = _cycle(i)
+                ax.fill_between(x, qs[:, 1], qs[:, 3], color=colour, alpha=0.25, linewidth=0)
+                ax.plot(x, qs[:, 2], color=colour, lw=opts.lw(1.6), label=label + " (median)")
+            if np.isfinite(s_star):
+                ax.axhline(s_star, color="black", ls=":", lw=opts.lw(1.2),
+                           label=rf"$S^*$ = {_g(s_star)} (flattest minimizer)")
+            ax.set_yscale("log")
+            ax.set_ylabel("sharpness  (log scale)")
+            ax.set_title("edge of stability: 2/eff_lr meets S")
+        else:
+            qs = _positive(r.observables["norm/quantiles"])
+            ax.fill_between(x, qs[:, 0], qs[:, 4], color=_cycle(3), alpha=0.2, linewidth=0,
+                            label="5–95% of trajectories")
+            ax.plot(x, qs[:, 2], color=_cycle(3), lw=opts.lw(1.6), label="median")
+            ax.set_yscale("log")
+            ax.set_ylabel(r"$|w_k|$  (log scale)")
+            ax.set_title("norm of the weights")
+        _legend(ax)
+    figs.titles(fig, "Sharpness and the effective learning rate",
+                caption_parts(r) + ["bands: 25–75% of the non-diverged trajectories"])
+    figs.save(fig, "sharpness")
     return True
 
 
@@ -943,6 +991,7 @@ def _plot_run(r, outdir, opts, final_position=None):
         _fig_survival(figs, r)
         _fig_attractors(figs, r)
         _fig_landscape(figs, r, final_position)
+        _fig_sharpness(figs, r)
     return figs.written
 
 

@@ -1,6 +1,7 @@
 """Every study in studies/ at CI size: each file states its claim in a `# claim:`
 comment (a Python expression over p_flat, p_min, p_diverged — lists indexed like the
-study's eps — or, for sweeps, flat: P(flat, eps[0]) per point) and its CI-size
+study's eps — and summary, every attribute of /summary — or, for sweeps, flat:
+P(flat, eps[0]) per point) and its CI-size
 overrides in a `# ci:` comment. The thresholds were measured at full size
 (docs/results.md)."""
 import glob
@@ -49,5 +50,5 @@ def test_study_claim_at_ci_size(study, tmp_path):
         else:
             s = f["summary"].attrs
             scope = {"p_flat": list(s["p_flat"]), "p_min": list(s["p_min"]),
-                     "p_diverged": float(s["p_diverged"])}
+                     "p_diverged": float(s["p_diverged"]), "summary": dict(s)}
     assert eval(d["claim"], {}, scope), f"claim '{d['claim']}' fails at CI size: {scope}"

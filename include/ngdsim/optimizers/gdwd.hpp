@@ -18,7 +18,14 @@ struct Gdwd {
 
   template <class L, class T, int D>
   NGDSIM_HD StepKind direction(const L& land, const T (&x)[D], T (&v)[D]) const {
-    land.loss_grad(x, v);
+    direction_loss(land, x, v);
+    return kRegular;
+  }
+
+  // The direction, and the loss L(x) that the gradient's computation yields on the way.
+  template <class L, class T, int D>
+  NGDSIM_HD T direction_loss(const L& land, const T (&x)[D], T (&v)[D]) const {
+    const T loss = land.loss_grad(x, v);
     // Skipped at wd = 0 rather than adding 0 * x: v is then the gradient itself, bit for
     // bit (also its signed zeros, and where x is not finite), so that plain gradient
     // descent and gdwd with wd = 0 take identical steps.
@@ -26,7 +33,7 @@ struct Gdwd {
       const T lam = T(wd);
       for (int i = 0; i < D; ++i) v[i] += lam * x[i];
     }
-    return kRegular;
+    return loss;
   }
 
   template <class L, class T, int D>
