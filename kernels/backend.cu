@@ -28,6 +28,8 @@ NGDSIM_LANDSCAPE(bilinear5)
 NGDSIM_LANDSCAPE(bilinear6)
 NGDSIM_LANDSCAPE(bilinear7)
 NGDSIM_LANDSCAPE(bilinear8)
+NGDSIM_LANDSCAPE(bnreg8)
+NGDSIM_LANDSCAPE(bnreg16)
 #undef NGDSIM_LANDSCAPE
 
 DeviceInfo device() {
@@ -49,6 +51,8 @@ Statistics run(const Config& c, const Plan& plan, std::atomic<std::int64_t>& pro
   int count = 0;
   NGDSIM_CUDA_CHECK(cudaGetDeviceCount(&count));
   NGDSIM_CUDA_CHECK(cudaSetDevice(count > 0 ? c.device_index % count : 0));
+  if (c.landscape == "bnreg")
+    return c.dim <= 8 ? run_bnreg8(c, plan, progress, work) : run_bnreg16(c, plan, progress, work);
   if (c.landscape == "parabola") return run_parabola(c, plan, progress, work);
   if (c.landscape == "cubic") return run_cubic(c, plan, progress, work);
   if (c.landscape == "cross") return run_cross(c, plan, progress, work);

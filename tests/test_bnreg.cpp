@@ -27,6 +27,7 @@
 #include "cli/bnreg_setup.hpp"
 #include "cli/config.hpp"
 #include "cpu/lanes.hpp"
+#include "ngdsim/bnreg_dynamics.hpp"
 #include "ngdsim/jacobi.hpp"
 #include "ngdsim/landscapes/bnreg.hpp"
 #include "ngdsim/optimizers/gd.hpp"
@@ -1023,6 +1024,36 @@ TEST(BnReg, LanesComputeTheScalarLossAndGradientBitForBit) {
   expect_lanes_equal_scalar<double, 8>(make_bnreg<double, 8>(d8_spec()));
   expect_lanes_equal_scalar<float, 16>(make_bnreg<float, 8>(d8_spec()));
   expect_lanes_equal_scalar<double, 4>(make_bnreg<double, 16>(d16_spec()));
+}
+
+// Runs hold the landscape with capacity 8 or 16: every quantity and step of a capacity
+// D > d is that of the exact size bit for bit (the padding is zero), and so is the start.
+TEST(BnReg, CapacityBeyondTheDimensionChangesNoBit) {
+  const BnRegSpec spec = bnreg_spec_from_seed(4, 5, 3);
+  const auto exact = make_bnreg<double, 5>(spec);
+  const auto padded = make_bnreg<double, 8>(spec);
+  EXPECT_EQ(padded.d, 5);
+  for (int t = 0; t < 200; ++t) {
+    double w5[5], w8[8] = {};
+    bnreg_initial_point<3>(InitDist{InitKind::kSphere, 2.0, 0.0, {}}, 7, std::uint64_t(t), 5, w8);
+    initial_point<5>(InitDist{InitKind::kSphere, 2.0, 0.0, {}}, 7, std::uint64_t(t), w5);
+    for (int i = 0; i < 8; ++i) EXPECT_EQ(w8[i], i < 5 ? w5[i] : 0.0);
+    double g5[5], g8[8];
+    EXPECT_EQ(exact.loss_grad(w5, g5), padded.loss_grad(w8, g8));
+    for (int i = 0; i < 8; ++i) EXPECT_EQ(g8[i], i < 5 ? g5[i] : 0.0);
+    int a = 0;
+    EXPECT_EQ(exact.phi(w5), padded.phi(w8));
+    EXPECT_EQ(exact.flat_distance(w5, a), padded.flat_distance(w8, a));
+    EXPECT_EQ(exact.min_distance(w5), padded.min_distance(w8));
+    EXPECT_EQ(exact.sharpness(w5), padded.sharpness(w8));
+    BnRegFit f5, f8;
+    const RandomKey key{1, std::uint64_t(t), 0, Purpose::kBouligandSign};
+    for (int k = 0; k < 20; ++k) {
+      bnreg_step(exact, Gdwd{0.01}, w5, 0.1, key, 1e6, 1e-6, f5);
+      bnreg_step(padded, Gdwd{0.01}, w8, 0.1, key, 1e6, 1e-6, f8);
+    }
+    for (int i = 0; i < 8; ++i) EXPECT_EQ(w8[i], i < 5 ? w5[i] : 0.0);
+  }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -76,6 +76,14 @@ TEST_F(Gpu, StrictParityWithCpuOnParabola) {
   expect_parity("--landscape parabola --alpha0 2 --init box:-2,2");
 }
 
+// bnreg's kernel: a box start (uniforms only, no libm) and gdwd, whose steps use only
+// + - * / and sqrt (exact in IEEE on both sides with FMA contraction off).
+TEST_F(Gpu, StrictParityWithCpuOnBnreg) {
+  expect_parity(
+      "--landscape bnreg --param d=12 --param n=5 --optimizer gdwd --alpha0 0.1 --wd 0.01 --p 0 "
+      "--init box:-1,1 --eps 0.1,0.03");
+}
+
 TEST_F(Gpu, StatisticsIndependentOfChunkSize) {
   const std::string dir = fresh_dir("chunks");
   const std::string base =

@@ -63,31 +63,32 @@ BnRegSpec bnreg_spec(const Config& c);
 // bnreg_spec of the data set drawn from data_seed (n and d validated first).
 BnRegSpec bnreg_spec_from_seed(int n, int d, std::uint64_t data_seed);
 
-// The landscape in precision T for d = D, zero-padded to D rows.
+// The landscape in precision T with capacity D >= d, zero-padded to D rows and columns.
 template <class T, int D>
 BnReg<T, D> make_bnreg(const BnRegSpec& b) {
-  const int n = b.summary.n;
-  if (b.summary.d != D)
-    throw std::logic_error("make_bnreg: the data have d = " + std::to_string(b.summary.d) +
-                           ", the landscape is built for d = " + std::to_string(D));
+  const int n = b.summary.n, d = b.summary.d;
+  if (d > D)
+    throw std::logic_error("make_bnreg: the data have d = " + std::to_string(d) +
+                           ", the landscape holds d <= " + std::to_string(D));
   BnReg<T, D> land;
+  land.d = d;
   land.n = n;
   land.gamma = static_cast<T>(b.summary.gamma);
   land.s_star = static_cast<T>(b.summary.s_star);
-  for (int i = 0; i < D; ++i) {
+  for (int i = 0; i < d; ++i) {
     land.c[i] = static_cast<T>(b.c[i]);
     land.theta_star[i] = static_cast<T>(b.summary.theta_star[i]);
-    for (int j = 0; j < D; ++j) land.Sigma[i][j] = static_cast<T>(b.Sigma[i * D + j]);
+    for (int j = 0; j < d; ++j) land.Sigma[i][j] = static_cast<T>(b.Sigma[i * d + j]);
   }
   for (int i = 0; i < n; ++i) {
     land.yc[i] = static_cast<T>(b.yc[i]);
-    for (int j = 0; j < D; ++j) land.Xc[i][j] = static_cast<T>(b.Xc[i * D + j]);
+    for (int j = 0; j < d; ++j) land.Xc[i][j] = static_cast<T>(b.Xc[i * d + j]);
   }
   for (int k = 0; k < n - 1; ++k) {
     land.sigmaR[k] = static_cast<T>(b.sv[k] * b.sv[k] / n);
     land.cR[k] = static_cast<T>(b.cR[k]);
     land.theta_starR[k] = static_cast<T>(b.theta_starR[k]);
-    for (int i = 0; i < D; ++i) land.VR[k][i] = static_cast<T>(b.VR[i * (n - 1) + k]);
+    for (int i = 0; i < d; ++i) land.VR[k][i] = static_cast<T>(b.VR[i * (n - 1) + k]);
   }
   return land;
 }

@@ -76,8 +76,9 @@ class BnRegTile {
 
   void init() {
     for (int j = 0; j < n_; ++j) {
-      double p[D];
-      initial_point<D>(c_.init_dist, c_.seed, static_cast<std::uint64_t>(first_ + j), p);
+      double p[D] = {};
+      bnreg_initial_point<3>(c_.init_dist, c_.seed, static_cast<std::uint64_t>(first_ + j),
+                             land_.d, p);
       T w[D];
       for (int i = 0; i < D; ++i) w[i] = x(i, j) = static_cast<T>(p[i]);
       // A start on null(Xc) (probability zero) has no loss: diverged from the outset.
@@ -186,8 +187,8 @@ class BnRegTile {
     for (auto it = std::lower_bound(ids.begin(), ids.end(), first_);
          it != ids.end() && *it < first_ + n_; ++it) {
       const auto s = static_cast<std::size_t>(it - ids.begin());
-      for (int i = 0; i < D; ++i)
-        out.sample[(std::size_t(r) * out.S + s) * D + i] =
+      for (int i = 0; i < land_.d; ++i)
+        out.sample[(std::size_t(r) * out.S + s) * land_.d + i] =
             static_cast<double>(x(i, int(*it - first_)));
     }
   }
@@ -229,7 +230,8 @@ class BnRegTile {
                    : (min_ok[j] && values_[std::size_t(kMinDistance) * cap + j] <= eps0
                           ? kClassMinNotFlat
                           : kClassNeither);
-      for (int i = 0; i < D; ++i) out.final_position[gid * D + i] = static_cast<double>(x(i, j));
+      for (int i = 0; i < land_.d; ++i)
+        out.final_position[gid * land_.d + i] = static_cast<double>(x(i, j));
       out.final_class[gid] = cls;
       out.final_attractor[gid] = flat ? 0 : -1;
       out.last_entry[gid] = flat ? plan_.record_steps[settle] : -1;

@@ -63,20 +63,19 @@ void dispatch_other_family(const Config& c, F&& f) {
 
 template <class T, int D, class F>
 void dispatch_bnreg(const Config& c, const BnRegSpec& spec, F&& f) {
-  if constexpr (D <= kMaxDim) {
-    if (spec.summary.d != D) return dispatch_bnreg<T, D + 1>(c, spec, f);
-    const auto land = make_bnreg<T, D>(spec);
-    // gd is gdwd with wd = 0: the same instantiation, bit-identical steps.
-    if (c.optimizer == "gd" || c.optimizer == "gdwd") return f(land, Gdwd{c.wd});
-    if (c.optimizer == "ngd") return f(land, Ngd{});
-    throw UsageError("invalid optimizer '" + c.optimizer + "' for landscape bnreg");
-  }
+  const auto land = make_bnreg<T, D>(spec);
+  // gd is gdwd with wd = 0: the same instantiation, bit-identical steps.
+  if (c.optimizer == "gd" || c.optimizer == "gdwd") return f(land, Gdwd{c.wd});
+  if (c.optimizer == "ngd") return f(land, Ngd{});
+  throw UsageError("invalid optimizer '" + c.optimizer + "' for landscape bnreg");
 }
 
-// bnreg: the data set's dimension d = 3..16, with gd/gdwd or ngd.
+// bnreg: the landscape holds d <= 8 or d <= 16 (kBnRegCapacities), with gd/gdwd or ngd.
 template <class T, class F>
 void dispatch_bnreg_family(const Config& c, F&& f) {
-  dispatch_bnreg<T, 3>(c, bnreg_spec(c), f);
+  const BnRegSpec spec = bnreg_spec(c);
+  if (spec.summary.d <= 8) return dispatch_bnreg<T, 8>(c, spec, f);
+  dispatch_bnreg<T, 16>(c, spec, f);
 }
 
 template <class T, class F>

@@ -78,16 +78,6 @@ class TempFile {
 
 Backend choose_backend(const Config& c) {
   Backend b;
-  // bnreg has no kernel yet: the CPU path runs it, and a device backend asked for is refused.
-  if (c.landscape == "bnreg" && (c.backend == "cuda" || c.backend == "emulated"))
-    throw UsageError("invalid backend '" + c.backend +
-                     "' for landscape bnreg: it runs on the CPU path only for now (allowed: auto, "
-                     "cpu)");
-  if (c.landscape == "bnreg") {
-    b.name = "cpu";
-    b.why = c.backend == "cpu" ? "requested" : "auto: bnreg runs on the CPU path";
-    return b;
-  }
   if (c.backend == "cpu") {
     b.name = "cpu";
     b.why = "requested";

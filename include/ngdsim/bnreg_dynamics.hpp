@@ -3,6 +3,7 @@
 // backend.
 #pragma once
 
+#include "init.hpp"
 #include "landscapes/bnreg.hpp"
 #include "observe.hpp"
 #include "optimizers/gdwd.hpp"
@@ -44,6 +45,19 @@ struct BnRegFit {
   double sharpness = 0.0, phi = 0.0;
 };
 
+// Trajectory i's starting point: initial_point<d> for the data's dimension d <= D, in the
+// first d coordinates of w, the rest zero.
+template <int M, int D>
+NGDSIM_HD void bnreg_initial_point(const InitDist& dist, std::uint64_t seed, std::uint64_t i,
+                                   int d, double (&w)[D]) {
+  if constexpr (M <= D) {
+    if (d != M) return bnreg_initial_point<M + 1, D>(dist, seed, i, d, w);
+    double x[M];
+    initial_point<M>(dist, seed, i, x);
+    for (int k = 0; k < D; ++k) w[k] = k < M ? x[k] : 0.0;
+  }
+}
+
 // Records step k as the first fit when L(w_k) = loss is below the tolerance.
 template <class T, int D>
 NGDSIM_HD void note_fit(const BnReg<T, D>& land, const T (&w)[D], T loss, double fit_tol,
@@ -70,9 +84,10 @@ NGDSIM_HD T bnreg_direction(const BnReg<T, D>& land, const Ngd&, const T (&w)[D]
   const T loss = land.loss_grad(w, v);
   const T n2 = squared_norm(v);
   if (n2 == T(0)) {
+    // A direction of the d dimensions of w (the padding stays zero).
     key.purpose = Purpose::kRandomDirection;
-    double z[D];
-    normals(key, z, D);
+    double z[D] = {};
+    normals(key, z, land.d);
     double z2 = 0.0;
     for (int i = 0; i < D; ++i) z2 += z[i] * z[i];
     const double inv = 1.0 / sqrt(z2);

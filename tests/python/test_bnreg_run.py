@@ -2,7 +2,8 @@
 against an independent numpy evaluation of every trajectory's sampled path (all N
 sampled, every step recorded), gd against gdwd --wd 0 bit for bit, the statistics
 independent of threads and tiles, shards merging to the whole run, the start-up print,
-the landscape-only layout, and the refusals."""
+the landscape-only layout, the refusals, and the emulated kernel byte for byte the CPU
+path."""
 import os
 import subprocess
 import sys
@@ -258,7 +259,7 @@ def test_other_landscapes_have_no_bnreg_quantities(tmp_path):
     (["--param", "y=1,2,3"], "param y"),
     (["--param", "y=1,1,1,1"], "param y"),
     (["--param", "n=9"], "param d"),
-    (["--backend", "emulated"], "backend"),
+    (["--param", "X=1,2"], "param X"),
 ], ids=lambda v: v if isinstance(v, str) else " ".join(v))
 def test_refusals(tmp_path, extra, setting):
     r = run(tmp_path, "--optimizer", "gdwd", *extra, check=False)
@@ -337,3 +338,25 @@ def test_mpi_ranks_write_the_single_process_file(tmp_path):
         pytest.skip("this build of ngdsim has no MPI")
     assert r.returncode == 0, r.stderr
     assert results_of(tmp_path / "m.h5") == single
+
+
+@pytest.mark.parametrize("extra", [
+    ["--optimizer", "gdwd", "--alpha0", "0.1", "--wd", "0.01"],
+    ["--optimizer", "gdwd", "--alpha0", "1", "--wd", "0.01", "--precision", "float"],
+    ["--optimizer", "ngd", "--alpha0", "1", "--p", "0.5"],
+    ["--optimizer", "gd", "--alpha0", "0.1", "--param", "d=5", "--param", "n=3", "--param", "X=",
+     "--param", "y="],
+    ["--optimizer", "gdwd", "--alpha0", "0.05", "--wd", "0.02", "--param", "d=13", "--param",
+     "n=7", "--param", "X=", "--param", "y=", "--init", "normal:0,1", "--chunk", "512"],
+], ids=["gdwd", "float", "ngd", "d5", "d13"])
+def test_emulated_kernel_equals_the_cpu_path_byte_for_byte(tmp_path, extra):
+    sys.path.insert(0, os.path.dirname(__file__))
+    from results_of import results_of
+    n = "700" if os.environ.get("NGDSIM_TEST_SCALE") == "sanitize" else "1300"
+    for backend in ("cpu", "emulated"):
+        r = run(tmp_path, "--trajectories", n, "--steps", "400", "--save-final", "--sample-paths",
+                "9", "--record", "log:40", "--backend", backend, *extra, out=f"{backend}.h5")
+    a, b = results_of(tmp_path / "cpu.h5"), results_of(tmp_path / "emulated.h5")
+    assert a.keys() == b.keys()
+    for k in a:
+        assert a[k] == b[k], k

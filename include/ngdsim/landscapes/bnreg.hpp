@@ -28,7 +28,11 @@ struct BnReg {
   // A single flattest minimizer, theta* (-theta* is the loss maximum).
   static constexpr int kAttractors = 1;
 
-  int n = 3;           // data points, 3 <= n <= D
+  // D is a capacity: the data's dimension d <= D, and the coordinates d.. of every array
+  // (and of w) are zero, which leaves every sum, product and comparison below as it would
+  // be with D = d. Runs use D = 8 or 16 (fewer instantiations); tests use D = d as well.
+  int d = D;
+  int n = 3;           // data points, 3 <= n <= d
   T gamma = T(1);      // population std of y (the frozen BN scale)
   T Xc[D][D] = {};     // centered inputs x_i - mu_x in rows i < n; rows n.. zero
   T yc[D] = {};        // centered targets y_i - mean(y), i < n; zero beyond
