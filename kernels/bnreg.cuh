@@ -246,14 +246,13 @@ Statistics run_bnreg_chunks(const L& land, const Opt& opt, const Config& c, cons
   // Q / kNumQuantities as much, so it is asked for as many more records.
   const int records_as_planned = (R * Q + kNumQuantities - 1) / kNumQuantities;
   const ChunkPlan schedule = plan_chunks(
-      {c.trajectories, c.steps, records_as_planned, d, E, 1, S, c.save_final, c.chunk},
-      free_bytes);
+      {c.trajectories, c.steps, records_as_planned, d, E, 1, S, c.save_final, c.chunk}, free_bytes);
   if (!schedule.fits && c.chunk == 0)
-    throw UsageError("invalid record '" + c.record + "': the device has " +
-                     std::to_string(free_bytes >> 20) + " MiB free, and this run needs " +
-                     std::to_string((schedule.fixed_bytes + schedule.chunk_bytes + (1 << 20) - 1) >>
-                                    20) +
-                     " MiB at least (with chunks of 256 trajectories)");
+    throw UsageError(
+        "invalid record '" + c.record + "': the device has " + std::to_string(free_bytes >> 20) +
+        " MiB free, and this run needs " +
+        std::to_string((schedule.fixed_bytes + schedule.chunk_bytes + (1 << 20) - 1) >> 20) +
+        " MiB at least (with chunks of 256 trajectories)");
   const long long chunk = schedule.chunk;
 
   auto alpha = to_device(std::vector<T>(plan.alpha.begin(), plan.alpha.end()));
@@ -355,9 +354,9 @@ Statistics run_bnreg_chunks(const L& land, const Opt& opt, const Config& c, cons
     const long long first = piece.first * kBlock;
     const int n = static_cast<int>(std::min(piece.end * kBlock, c.trajectories) - first);
     const long long leaves = piece.end - piece.first;
-    const BnRegOutputs out{histogram.get(),   counters.get(),        first_entry.get(),
-                           last_entry.get(),  ratios.get(),          sample.get(),
-                           nodes_a.get(),     final_position.get(),  final_class.get(),
+    const BnRegOutputs out{histogram.get(),       counters.get(),       first_entry.get(),
+                           last_entry.get(),      ratios.get(),         sample.get(),
+                           nodes_a.get(),         final_position.get(), final_class.get(),
                            final_attractor.get(), final_last.get()};
     launch(advance_bnreg<L, Opt, T>, dim3(static_cast<unsigned>(leaves)), dim3(kBlock), land, opt,
            p, out, first, n);
@@ -399,8 +398,8 @@ Statistics run_bnreg_capacity(const Config& c, const Plan& plan,
     if (c.precision == "float")
       return run_bnreg_chunks<BnReg<float, D>, O, float>(make_bnreg<float, D>(spec), opt, c, plan,
                                                          progress, work);
-    return run_bnreg_chunks<BnReg<double, D>, O, double>(make_bnreg<double, D>(spec), opt, c,
-                                                         plan, progress, work);
+    return run_bnreg_chunks<BnReg<double, D>, O, double>(make_bnreg<double, D>(spec), opt, c, plan,
+                                                         progress, work);
   };
   if (c.optimizer == "ngd") return with(Ngd{});
   return with(Gdwd{c.wd});  // gd is gdwd with wd = 0

@@ -4,7 +4,7 @@
 namespace ngdsim::NGDSIM_KERNEL_NS {
 
 Statistics run_bnreg16(const Config& c, const Plan& plan, std::atomic<std::int64_t>& progress,
-                      DeviceWork& work) {
+                       DeviceWork& work) {
   return run_bnreg_capacity<16>(c, plan, progress, work);
 }
 
