@@ -102,7 +102,7 @@ __global__ void __launch_bounds__(kBlock)
   T w[D];
   {
     double w0[D] = {};
-    bnreg_initial_point<3>(p.init, p.seed, static_cast<std::uint64_t>(active ? gid : 0), d, w0);
+    bnreg_initial_point(p.init, p.seed, static_cast<std::uint64_t>(active ? gid : 0), d, w0);
     for (int i = 0; i < D; ++i) w[i] = static_cast<T>(w0[i]);
   }
   // A start on null(Xc) has no loss: diverged from the outset, as on the CPU path.
@@ -304,7 +304,7 @@ Statistics run_bnreg_chunks(const L& land, const Opt& opt, const Config& c, cons
   p.sample_ids = sample_ids.get();
   p.S = S;
   p.bound = c.divergence_bound;
-  if constexpr (std::is_same_v<Opt, Gdwd>) p.wd = opt.wd;
+  p.wd = opt.normalized ? 0.0 : opt.wd;
   p.fit_tol = c.fit_tol;
   p.save_final = c.save_final;
   for (int s = 0; s < Q; ++s) p.slot[s] = bnreg_slot(plan.quantities[s]);
@@ -388,21 +388,18 @@ Statistics run_bnreg_chunks(const L& land, const Opt& opt, const Config& c, cons
   return s;
 }
 
-// The optimizer x precision dispatch for bnreg with capacity D (d <= D).
+// The precision dispatch for bnreg with capacity D (d <= D).
 template <int D>
 Statistics run_bnreg_capacity(const Config& c, const Plan& plan,
                               std::atomic<std::int64_t>& progress, DeviceWork& work) {
   const BnRegSpec spec = bnreg_spec(c);
-  auto with = [&](auto opt) {
-    using O = decltype(opt);
-    if (c.precision == "float")
-      return run_bnreg_chunks<BnReg<float, D>, O, float>(make_bnreg<float, D>(spec), opt, c, plan,
-                                                         progress, work);
-    return run_bnreg_chunks<BnReg<double, D>, O, double>(make_bnreg<double, D>(spec), opt, c, plan,
-                                                         progress, work);
-  };
-  if (c.optimizer == "ngd") return with(Ngd{});
-  return with(Gdwd{c.wd});  // gd is gdwd with wd = 0
+  // gd is gdwd with wd = 0; ngd the normalized step: one instantiation per precision.
+  const BnRegOptimizer opt{c.optimizer == "ngd", c.wd};
+  if (c.precision == "float")
+    return run_bnreg_chunks<BnReg<float, D>, BnRegOptimizer, float>(make_bnreg<float, D>(spec), opt,
+                                                                    c, plan, progress, work);
+  return run_bnreg_chunks<BnReg<double, D>, BnRegOptimizer, double>(make_bnreg<double, D>(spec),
+                                                                    opt, c, plan, progress, work);
 }
 
 }  // namespace ngdsim::NGDSIM_KERNEL_NS

@@ -1035,7 +1035,7 @@ TEST(BnReg, CapacityBeyondTheDimensionChangesNoBit) {
   EXPECT_EQ(padded.d, 5);
   for (int t = 0; t < 200; ++t) {
     double w5[5], w8[8] = {};
-    bnreg_initial_point<3>(InitDist{InitKind::kSphere, 2.0, 0.0, {}}, 7, std::uint64_t(t), 5, w8);
+    bnreg_initial_point(InitDist{InitKind::kSphere, 2.0, 0.0, {}}, 7, std::uint64_t(t), 5, w8);
     initial_point<5>(InitDist{InitKind::kSphere, 2.0, 0.0, {}}, 7, std::uint64_t(t), w5);
     for (int i = 0; i < 8; ++i) EXPECT_EQ(w8[i], i < 5 ? w5[i] : 0.0);
     double g5[5], g8[8];

@@ -77,8 +77,8 @@ class BnRegTile {
   void init() {
     for (int j = 0; j < n_; ++j) {
       double p[D] = {};
-      bnreg_initial_point<3>(c_.init_dist, c_.seed, static_cast<std::uint64_t>(first_ + j),
-                             land_.d, p);
+      bnreg_initial_point(c_.init_dist, c_.seed, static_cast<std::uint64_t>(first_ + j), land_.d,
+                          p);
       T w[D];
       for (int i = 0; i < D; ++i) w[i] = x(i, j) = static_cast<T>(p[i]);
       // A start on null(Xc) (probability zero) has no loss: diverged from the outset.
@@ -244,12 +244,7 @@ class BnRegTile {
     return values_[std::size_t(at) * cap_ + j];
   }
 
-  double wd() const {
-    if constexpr (std::is_same_v<Opt, Gdwd>)
-      return opt_.wd;
-    else
-      return 0.0;
-  }
+  double wd() const { return opt_.normalized ? 0.0 : opt_.wd; }
 
   const L land_;
   const Opt opt_;

@@ -7,7 +7,7 @@
 #include "cli/bnreg_setup.hpp"
 #include "cli/config.hpp"
 #include "cli/registry.hpp"
-#include "ngdsim/optimizers/gdwd.hpp"
+#include "ngdsim/bnreg_dynamics.hpp"
 
 namespace ngdsim {
 
@@ -63,14 +63,11 @@ void dispatch_other_family(const Config& c, F&& f) {
 
 template <class T, int D, class F>
 void dispatch_bnreg(const Config& c, const BnRegSpec& spec, F&& f) {
-  const auto land = make_bnreg<T, D>(spec);
-  // gd is gdwd with wd = 0: the same instantiation, bit-identical steps.
-  if (c.optimizer == "gd" || c.optimizer == "gdwd") return f(land, Gdwd{c.wd});
-  if (c.optimizer == "ngd") return f(land, Ngd{});
-  throw UsageError("invalid optimizer '" + c.optimizer + "' for landscape bnreg");
+  // One instantiation for gd, gdwd (gd is gdwd with wd = 0, bit for bit) and ngd.
+  f(make_bnreg<T, D>(spec), BnRegOptimizer{c.optimizer == "ngd", c.wd});
 }
 
-// bnreg: the landscape holds d <= 8 or d <= 16 (kBnRegCapacities), with gd/gdwd or ngd.
+// bnreg: the landscape holds d <= 8 or d <= 16, with gd, gdwd or ngd.
 template <class T, class F>
 void dispatch_bnreg_family(const Config& c, F&& f) {
   const BnRegSpec spec = bnreg_spec(c);

@@ -45,17 +45,13 @@ struct BnRegFit {
   double sharpness = 0.0, phi = 0.0;
 };
 
-// Trajectory i's starting point: initial_point<d> for the data's dimension d <= D, in the
-// first d coordinates of w, the rest zero.
-template <int M, int D>
-NGDSIM_HD void bnreg_initial_point(const InitDist& dist, std::uint64_t seed, std::uint64_t i,
-                                   int d, double (&w)[D]) {
-  if constexpr (M <= D) {
-    if (d != M) return bnreg_initial_point<M + 1, D>(dist, seed, i, d, w);
-    double x[M];
-    initial_point<M>(dist, seed, i, x);
-    for (int k = 0; k < D; ++k) w[k] = k < M ? x[k] : 0.0;
-  }
+// Trajectory i's starting point: what initial_point<d> draws for the data's dimension
+// d <= D, in the first d coordinates of w, the rest zero.
+template <int D>
+NGDSIM_HD void bnreg_initial_point(const InitDist& dist, std::uint64_t seed, std::uint64_t i, int d,
+                                   double (&w)[D]) {
+  for (int k = 0; k < D; ++k) w[k] = 0.0;
+  initial_point_n(dist, seed, i, d, w);
 }
 
 // Records step k as the first fit when L(w_k) = loss is below the tolerance.
@@ -97,6 +93,20 @@ NGDSIM_HD T bnreg_direction(const BnReg<T, D>& land, const Ngd&, const T (&w)[D]
     for (int i = 0; i < D; ++i) v[i] = v[i] * inv;
   }
   return loss;
+}
+
+// The optimizer of a bnreg run, chosen at run time (one instantiation serves gd, gdwd and
+// ngd): normalized (ngd) or gradient descent with weight decay wd (gd: wd = 0).
+struct BnRegOptimizer {
+  bool normalized = false;
+  double wd = 0.0;
+};
+
+template <class T, int D>
+NGDSIM_HD T bnreg_direction(const BnReg<T, D>& land, const BnRegOptimizer& opt, const T (&w)[D],
+                            T (&v)[D], const RandomKey& key) {
+  return opt.normalized ? bnreg_direction(land, Ngd{}, w, v, key)
+                        : bnreg_direction(land, Gdwd{opt.wd}, w, v, key);
 }
 
 // Step k: w <- w - alpha_k v, after noting a first fit at w_k. Returns true when the new

@@ -355,7 +355,11 @@ def test_emulated_kernel_equals_the_cpu_path_byte_for_byte(tmp_path, extra):
     n = "700" if os.environ.get("NGDSIM_TEST_SCALE") == "sanitize" else "1300"
     for backend in ("cpu", "emulated"):
         r = run(tmp_path, "--trajectories", n, "--steps", "400", "--save-final", "--sample-paths",
-                "9", "--record", "log:40", "--backend", backend, *extra, out=f"{backend}.h5")
+                "9", "--record", "log:40", "--backend", backend, *extra, out=f"{backend}.h5",
+                check=False)
+        if "this build has no emulated device" in r.stderr:
+            pytest.skip("this build has no emulated device")
+        assert r.returncode == 0, r.stderr
     a, b = results_of(tmp_path / "cpu.h5"), results_of(tmp_path / "emulated.h5")
     assert a.keys() == b.keys()
     for k in a:

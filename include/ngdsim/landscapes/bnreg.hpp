@@ -19,6 +19,14 @@
 #include "../jacobi.hpp"
 #include "composite.hpp"
 
+// The loops of what is evaluated at recorded steps only (projections, the sharpness) stay
+// rolled: fully unrolled d x d loops cost compile time (nvcc) and no run time worth it.
+#if defined(__CUDACC__)
+#define NGDSIM_BNREG_ROLLED _Pragma("unroll 1")
+#else
+#define NGDSIM_BNREG_ROLLED _Pragma("GCC unroll 1")
+#endif
+
 namespace ngdsim {
 
 template <class T, int D>
@@ -108,6 +116,7 @@ struct BnReg {
     T z[D];
     const T pr2 = row_coordinates(w, z);
     T pn2 = T(0);
+    NGDSIM_BNREG_ROLLED
     for (int i = 0; i < D; ++i) {
       T p = w[i];
       for (int k = 0; k < D; ++k)
@@ -175,6 +184,7 @@ struct BnReg {
     const T b = T(3) * a / s2;
     T Hr[D][D] = {};
     const int m = n - 1;
+    NGDSIM_BNREG_ROLLED
     for (int i = 0; i < m; ++i)
       for (int j = 0; j < m; ++j)
         Hr[i][j] = scale * (cR[i] * v[j] + v[i] * cR[j] + (i == j ? a * sigmaR[i] : T(0)) -
@@ -222,6 +232,7 @@ struct BnReg {
   // z = V_R^T w (z[k] = 0 for k >= n - 1); returns |z|^2 = |P_R w|^2.
   NGDSIM_HD T row_coordinates(const T (&w)[D], T (&z)[D]) const {
     T z2 = T(0);
+    NGDSIM_BNREG_ROLLED
     for (int k = 0; k < D; ++k) {
       T zk = T(0);
       if (k < n - 1)
