@@ -133,11 +133,12 @@ bool to_bool(const std::string& setting, const std::string& text) {
   bad(setting, text, "expected true or false");
 }
 
+// The shortest text that reads back as v (a TOML number passed on as text: bnreg's X
+// keeps the digits its file gave, 0.76 and not 0.76000000000000001).
 std::string fmt(double v) {
-  std::ostringstream o;
-  o.precision(17);
-  o << v;
-  return o.str();
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, end);
 }
 
 }  // namespace

@@ -17,18 +17,16 @@ namespace {
 constexpr std::int64_t kInitialSample = 100000;
 
 // |w_0|^2 of the first n trajectories.
-template <int D>
-void initial_squared_norms(const Config& c, std::int64_t n, std::vector<double>& out) {
-  if constexpr (D <= kMaxDim) {
-    if (c.dim != D) return initial_squared_norms<D + 1>(c, n, out);
-    for (std::int64_t i = 0; i < n; ++i) {
-      double w[D];
-      initial_point<D>(c.init_dist, c.seed, static_cast<std::uint64_t>(i), w);
-      double n2 = 0.0;
-      for (double v : w) n2 += v * v;
-      out.push_back(n2);
-    }
+std::vector<double> initial_squared_norms(const Config& c, std::int64_t n) {
+  std::vector<double> out;
+  for (std::int64_t i = 0; i < n; ++i) {
+    double w[kMaxDim];
+    initial_point_n(c.init_dist, c.seed, static_cast<std::uint64_t>(i), c.dim, w);
+    double n2 = 0.0;
+    for (int k = 0; k < c.dim; ++k) n2 += w[k] * w[k];
+    out.push_back(n2);
   }
+  return out;
 }
 
 // The order statistic at `level` of sorted values (nearest rank).
@@ -78,8 +76,7 @@ BnRegReport bnreg_report(const Config& c, const Plan& plan, const Statistics& s)
   r.has_eff_lr = c.optimizer == "gd" || c.optimizer == "gdwd";
   if (r.has_eff_lr) {
     r.eta_in = c.alpha0 * c.wd;
-    std::vector<double> n2;
-    initial_squared_norms<3>(c, std::min(c.trajectories, kInitialSample), n2);
+    const auto n2 = initial_squared_norms(c, std::min(c.trajectories, kInitialSample));
     std::vector<double> eff;
     for (double v : n2) eff.push_back(c.alpha0 / ((1.0 - r.eta_in) * v));
     std::sort(eff.begin(), eff.end());
