@@ -16,6 +16,7 @@ enum class Purpose : std::uint32_t {
   kPerturbation = 4,     // perturbed GD noise
   kLandscape = 5,        // random landscape data (bilinear A): trajectory 0, step 0
   kBnRegData = 6,        // the BN regression data set drawn from data_seed: trajectory 0, step 0
+  kMSenseData = 7,       // the matrix sensing data set drawn from data_seed: trajectory 0, step 0
 };
 
 struct RandomKey {
