@@ -1,5 +1,10 @@
 // msense's math: section 8's checks that need no run (loss, gradient, invariances, the
 // saddle at zero and its Hessian, the solution-set distance, the spectrum, the data).
+// Eigen with its SIMD paths off, like every translation unit of the program that uses it.
+#ifndef EIGEN_DONT_VECTORIZE
+#define EIGEN_DONT_VECTORIZE
+#endif
+
 #include <gtest/gtest.h>
 
 #include <Eigen/Dense>
