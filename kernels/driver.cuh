@@ -253,7 +253,7 @@ Statistics run_landscape(const Config& c, const Plan& plan, std::atomic<std::int
   };
   if (c.optimizer == "gd") return with(Gd{});
   if (c.optimizer == "sam") return with(Sam{c.rho});
-  if (c.optimizer == "perturbed") return with(Perturbed{c.sigma});
+  if (c.optimizer == "perturbed" || c.optimizer == "ipgd") return with(Perturbed{c.sigma});
   return with(Ngd{});
 }
 

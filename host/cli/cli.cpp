@@ -44,7 +44,7 @@ const std::vector<std::pair<std::string, std::string>> kRunOptions = {
 const std::map<std::string, std::string> kHelp = {
     {"--landscape",
      "product, parabola, cubic, quadric, bilinear, cross, bnreg (see `ngdsim list`)"},
-    {"--optimizer", "ngd, gd, sam, perturbed, gdwd (bnreg only)"},
+    {"--optimizer", "ngd, gd, sam, perturbed, ipgd (= perturbed), gdwd (bnreg only)"},
     {"--alpha0", "step-size scale alpha0 > 0 (the step of GD when p = 0)"},
     {"--p", "step-size exponent p >= 0: alpha_k = alpha0/(k+1)^p"},
     {"--rho", "SAM radius (sam optimizer)"},
@@ -54,7 +54,7 @@ const std::map<std::string, std::string> kHelp = {
     {"--steps", "number of steps K >= 1"},
     {"--trajectories", "number of trajectories N >= 1"},
     {"--seed", "random seed (unsigned 64-bit)"},
-    {"--init", "box:LO,HI | normal:MEAN,SIGMA | ball:R@X1,X2,... | sphere:R"},
+    {"--init", "box:LO,HI | normal:MEAN,SIGMA | ball:R@X1,X2,... | sphere:R | zero"},
     {"--eps", "distance thresholds E1,E2,... (the first is the main one)"},
     {"--record", "record schedule: log:R | every:S | list:K1,K2,..."},
     {"--backend",

@@ -185,7 +185,13 @@ RecordSpec parse_record(const std::string& spec) {
 InitDist parse_init(const std::string& spec, int dim) {
   const std::string allowed =
       "box:LO,HI (LO < HI), normal:MEAN,SIGMA (SIGMA > 0), ball:R@X1,...,Xd (R > 0, d "
-      "coordinates) or sphere:R (R > 0)";
+      "coordinates), sphere:R (R > 0) or zero";
+  if (spec == "zero") {
+    InitDist d;
+    d.kind = InitKind::kZero;
+    d.a = d.b = 0.0;
+    return d;
+  }
   const auto colon = spec.find(':');
   if (colon == std::string::npos) bad("init", spec, allowed);
   const std::string kind = spec.substr(0, colon), rest = spec.substr(colon + 1);

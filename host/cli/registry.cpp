@@ -176,6 +176,10 @@ const std::vector<OptimizerInfo>& optimizers() {
        "alpha0 > 0, p >= 0, rho > 0 (default 0.05)"},
       {"perturbed", "perturbed gradient descent: x <- x - alpha_k grad f + sigma xi, xi ~ N(0, I)",
        "alpha0 > 0, p >= 0, sigma >= 0 (default 0.01)"},
+      {"ipgd",
+       "infinitesimally perturbed gradient descent: perturbed under another name, bit for bit "
+       "(meant with a tiny sigma)",
+       "alpha0 > 0, p >= 0, sigma >= 0 (default 0.01)"},
       {"gdwd",
        "gradient descent with weight decay (bnreg): w <- w - alpha_k (grad L(w) + wd w); gd is "
        "gdwd with wd = 0",

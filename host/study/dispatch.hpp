@@ -16,7 +16,8 @@ void dispatch_optimizer(const Config& c, const Land& land, F&& f) {
   if (c.optimizer == "ngd") return f(land, Ngd{});
   if (c.optimizer == "gd") return f(land, Gd{});
   if (c.optimizer == "sam") return f(land, Sam{c.rho});
-  if (c.optimizer == "perturbed") return f(land, Perturbed{c.sigma});
+  // ipgd (infinitesimally perturbed GD) is perturbed GD under another name: the same code.
+  if (c.optimizer == "perturbed" || c.optimizer == "ipgd") return f(land, Perturbed{c.sigma});
   find_optimizer(c.optimizer);  // throws the UsageError
 }
 

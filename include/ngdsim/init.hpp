@@ -1,11 +1,11 @@
-// Initial distributions (docs/model.md): box, normal, ball, sphere.
+// Initial distributions (docs/model.md): box, normal, ball, sphere, zero.
 #pragma once
 
 #include "random.hpp"
 
 namespace ngdsim {
 
-enum class InitKind : int { kBox = 0, kNormal = 1, kBall = 2, kSphere = 3 };
+enum class InitKind : int { kBox = 0, kNormal = 1, kBall = 2, kSphere = 3, kZero = 4 };
 
 struct InitDist {
   InitKind kind = InitKind::kBox;
@@ -20,7 +20,10 @@ struct InitDist {
 NGDSIM_HD void initial_point_n(const InitDist& dist, std::uint64_t seed, std::uint64_t i, int n,
                                double* x) {
   RandomKey key{seed, i, 0u, Purpose::kInit};
-  if (dist.kind == InitKind::kBox) {
+  if (dist.kind == InitKind::kZero) {
+    // Exactly the origin (matrix sensing's strict saddle), drawing nothing.
+    for (int k = 0; k < n; ++k) x[k] = 0.0;
+  } else if (dist.kind == InitKind::kBox) {
     uniforms(key, x, n);
     for (int k = 0; k < n; ++k) x[k] = dist.a + (dist.b - dist.a) * x[k];
   } else if (dist.kind == InitKind::kNormal) {

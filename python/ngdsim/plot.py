@@ -247,7 +247,7 @@ def _landscape_text(config):
 
 def _optimizer_text(config, varied=()):
     opt = str(config.get("optimizer", "?"))
-    extra = {"sam": "rho", "perturbed": "sigma"}.get(opt)
+    extra = {"sam": "rho", "perturbed": "sigma", "ipgd": "sigma"}.get(opt)
     text = opt.upper() if opt in ("ngd", "gd", "sam") else opt
     if extra:
         text += f" ({extra} = {'varied' if extra in varied else _g(config.get(extra))})"
@@ -1112,7 +1112,7 @@ def default_labels(results: Sequence[Result], names: Sequence[str]):
     optimizers = {str(r.config.get("optimizer")) for r in results}
     keys = [(k, short) for k, short in _LABEL_KEYS
             if not (k == "rho" and "sam" not in optimizers)
-            and not (k == "sigma" and "perturbed" not in optimizers)]
+            and not (k == "sigma" and not {"perturbed", "ipgd"} & set(optimizers))]
     params = sorted({k for r in results for k in r.config if k.startswith("param.")})
     keys[1:1] = [(k, k[len("param."):]) for k in params]
 
