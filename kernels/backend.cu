@@ -30,6 +30,7 @@ NGDSIM_LANDSCAPE(bilinear7)
 NGDSIM_LANDSCAPE(bilinear8)
 NGDSIM_LANDSCAPE(bnreg8)
 NGDSIM_LANDSCAPE(bnreg16)
+NGDSIM_LANDSCAPE(msense)
 #undef NGDSIM_LANDSCAPE
 
 DeviceInfo device() {
@@ -53,6 +54,7 @@ Statistics run(const Config& c, const Plan& plan, std::atomic<std::int64_t>& pro
   NGDSIM_CUDA_CHECK(cudaSetDevice(count > 0 ? c.device_index % count : 0));
   if (c.landscape == "bnreg")
     return c.dim <= 8 ? run_bnreg8(c, plan, progress, work) : run_bnreg16(c, plan, progress, work);
+  if (c.landscape == "msense") return run_msense(c, plan, progress, work);
   if (c.landscape == "parabola") return run_parabola(c, plan, progress, work);
   if (c.landscape == "cubic") return run_cubic(c, plan, progress, work);
   if (c.landscape == "cross") return run_cross(c, plan, progress, work);

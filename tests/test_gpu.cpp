@@ -84,6 +84,14 @@ TEST_F(Gpu, StrictParityWithCpuOnBnreg) {
       "--init box:-1,1 --eps 0.1,0.03");
 }
 
+// msense's kernel (the model kernel with the data in device memory): a box start and gd,
+// the data drawn on the host.
+TEST_F(Gpu, StrictParityWithCpuOnMsense) {
+  expect_parity(
+      "--landscape msense --param d=3 --param rp=3 --param m=12 --param data_seed=5 --optimizer "
+      "gd --alpha0 0.1 --p 0 --init box:-0.5,0.5 --eps 0.01,0.1");
+}
+
 TEST_F(Gpu, StatisticsIndependentOfChunkSize) {
   const std::string dir = fresh_dir("chunks");
   const std::string base =

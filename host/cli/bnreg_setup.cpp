@@ -37,23 +37,7 @@ void check_dimensions(int n, int d) {
 }  // namespace
 
 std::vector<double> bnreg_numbers(const std::string& text, const std::string& setting) {
-  std::vector<double> out;
-  std::istringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    std::size_t used = 0;
-    double v = NAN;
-    try {
-      v = std::stod(item, &used);
-    } catch (const std::logic_error&) {
-      used = 0;
-    }
-    if (used != item.size() || used == 0 || !std::isfinite(v))
-      throw UsageError("invalid param " + setting + " '" + item +
-                       "' for landscape bnreg: a comma-separated list of finite numbers needed");
-    out.push_back(v);
-  }
-  return out;
+  return param_numbers(text, setting, "bnreg");
 }
 
 BnRegSpec bnreg_spec(int n, int d, const std::vector<double>& X, const std::vector<double>& y) {

@@ -25,6 +25,8 @@ const std::vector<std::pair<std::string, std::string>> kRunOptions = {
     {"--sigma", "sigma"},
     {"--wd", "wd"},
     {"--fit-tol", "fit_tol"},
+    {"--tau", "tau"},
+    {"--escape-radius", "escape_radius"},
     {"--steps", "steps"},
     {"--trajectories", "trajectories"},
     {"--seed", "seed"},
@@ -43,14 +45,19 @@ const std::vector<std::pair<std::string, std::string>> kRunOptions = {
 
 const std::map<std::string, std::string> kHelp = {
     {"--landscape",
-     "product, parabola, cubic, quadric, bilinear, cross, bnreg (see `ngdsim list`)"},
+     "product, parabola, cubic, quadric, bilinear, cross, bnreg, msense (see `ngdsim list`)"},
     {"--optimizer", "ngd, gd, sam, perturbed, ipgd (= perturbed), gdwd (bnreg only)"},
     {"--alpha0", "step-size scale alpha0 > 0 (the step of GD when p = 0)"},
     {"--p", "step-size exponent p >= 0: alpha_k = alpha0/(k+1)^p"},
     {"--rho", "SAM radius (sam optimizer)"},
     {"--sigma", "perturbation scale (perturbed optimizer)"},
     {"--wd", "weight decay lambda >= 0 with alpha0 * lambda < 1 (gdwd optimizer)"},
-    {"--fit-tol", "bnreg: the loss below which a trajectory has fitted the data"},
+    {"--fit-tol",
+     "bnreg, msense: the loss below which a trajectory has fitted the data (default 1e-6 on "
+     "bnreg, 1e-10 on msense)"},
+    {"--tau", "msense: thresholds T1,T2,... (at most 4) on lam_next: low rank where lam_next <= T"},
+    {"--escape-radius",
+     "msense: R > 0; a trajectory has escaped the saddle at 0 once |U|_F >= R |U*|_F"},
     {"--steps", "number of steps K >= 1"},
     {"--trajectories", "number of trajectories N >= 1"},
     {"--seed", "random seed (unsigned 64-bit)"},
@@ -84,6 +91,8 @@ std::map<std::string, std::pair<std::string, std::string>> help_shapes() {
   };
   std::string eps;
   for (double e : d.eps) eps += (eps.empty() ? "" : ",") + g(e);
+  std::string tau;
+  for (double e : d.tau) tau += (tau.empty() ? "" : ",") + g(e);
   const auto i = [](std::int64_t v) { return std::to_string(v); };
   return {
       {"--landscape", {"NAME", d.landscape}},
@@ -93,7 +102,9 @@ std::map<std::string, std::pair<std::string, std::string>> help_shapes() {
       {"--rho", {"X", g(d.rho)}},
       {"--sigma", {"X", g(d.sigma)}},
       {"--wd", {"X", g(d.wd)}},
-      {"--fit-tol", {"X", g(d.fit_tol)}},
+      {"--fit-tol", {"X", "by landscape"}},
+      {"--tau", {"T1,...", tau}},
+      {"--escape-radius", {"R", g(d.escape_radius)}},
       {"--steps", {"K", i(d.steps)}},
       {"--trajectories", {"N", i(d.trajectories)}},
       {"--seed", {"S", std::to_string(d.seed)}},

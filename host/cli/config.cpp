@@ -17,7 +17,9 @@
 
 #include "cli/bilinear_setup.hpp"
 #include "cli/bnreg_setup.hpp"
+#include "cli/msense_setup.hpp"
 #include "cli/registry.hpp"
+#include "ngdsim/msense_dynamics.hpp"
 
 namespace ngdsim {
 namespace {
@@ -143,16 +145,26 @@ std::string fmt(double v) {
 
 }  // namespace
 
-std::vector<double> parse_eps(const std::string& spec) {
-  const std::string allowed = "a comma-separated list of numbers > 0, e.g. 0.1,0.01";
-  std::vector<double> eps;
+namespace {
+
+std::vector<double> positive_list(const std::string& key, const std::string& spec, int most,
+                                  const std::string& example) {
+  const std::string allowed = "a comma-separated list of numbers > 0, e.g. " + example;
+  std::vector<double> out;
   for (const auto& part : split(spec, ',')) {
-    const double e = to_double("eps", part, allowed);
-    if (!(e > 0.0) || !std::isfinite(e)) bad("eps", spec, allowed);
-    eps.push_back(e);
+    const double e = to_double(key, part, allowed);
+    if (!(e > 0.0) || !std::isfinite(e)) bad(key, spec, allowed);
+    out.push_back(e);
   }
-  if (eps.empty() || eps.size() > kMaxEps) bad("eps", spec, allowed + ", at most 16 of them");
-  return eps;
+  if (out.empty() || out.size() > std::size_t(most))
+    bad(key, spec, allowed + ", at most " + std::to_string(most) + " of them");
+  return out;
+}
+
+}  // namespace
+
+std::vector<double> parse_eps(const std::string& spec) {
+  return positive_list("eps", spec, kMaxEps, "0.1,0.01");
 }
 
 RecordSpec parse_record(const std::string& spec) {
@@ -255,12 +267,12 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
 
 const std::vector<std::string>& setting_names() {
   static const std::vector<std::string> names = {
-      "landscape", "optimizer",    "param",      "alpha0",       "p",
-      "rho",       "sigma",        "steps",      "trajectories", "seed",
-      "init",      "eps",          "record",     "backend",      "precision",
-      "out",       "sample_paths", "threads",    "tile",         "divergence_bound",
-      "chunk",     "force",        "save_final", "vary",         "wd",
-      "fit_tol"};
+      "landscape", "optimizer",    "param",        "alpha0",       "p",
+      "rho",       "sigma",        "steps",        "trajectories", "seed",
+      "init",      "eps",          "record",       "backend",      "precision",
+      "out",       "sample_paths", "threads",      "tile",         "divergence_bound",
+      "chunk",     "force",        "save_final",   "vary",         "wd",
+      "fit_tol",   "tau",          "escape_radius"};
   return names;
 }
 
@@ -289,6 +301,12 @@ void set_option(Config& c, const std::string& key, const std::string& v) {
   } else if (key == "fit_tol") {
     c.fit_tol = to_double(key, v, "a finite number > 0");
     if (!(c.fit_tol > 0.0) || !std::isfinite(c.fit_tol)) bad(key, v, "a finite number > 0");
+  } else if (key == "tau") {
+    c.tau = positive_list(key, v, kMaxTau, "1e-2,1e-4");
+  } else if (key == "escape_radius") {
+    c.escape_radius = to_double(key, v, "a finite number > 0");
+    if (!(c.escape_radius > 0.0) || !std::isfinite(c.escape_radius))
+      bad(key, v, "a finite number > 0");
   } else if (key == "sigma") {
     c.sigma = to_double(key, v, "a finite number >= 0");
     if (!(c.sigma >= 0.0) || !std::isfinite(c.sigma)) bad(key, v, "a finite number >= 0");
@@ -463,7 +481,7 @@ void load_toml_text(Config& c, const std::string& text, const std::string& path)
         }
         set_option(c, "param", std::string(pk.str()) + "=" + text);
       }
-    } else if (key == "eps" && node.is_array()) {
+    } else if ((key == "eps" || key == "tau") && node.is_array()) {
       std::string text;
       for (const auto& e : *node.as_array())
         text += (text.empty() ? "" : ",") + scalar_text(key, e);
@@ -501,6 +519,14 @@ void resolve(Config& c) {
   find_optimizer(c.optimizer);
   c.dim = info.check_params(c.param);
   if (c.landscape == "bilinear") bilinear_spec(c);  // A's shape and SVD, before anything runs
+  if (c.fit_tol == 0.0) c.fit_tol = c.landscape == "msense" ? 1e-10 : 1e-6;
+  if (c.landscape == "msense") {
+    msense_spec(c);  // the data, M0 and its eigenvalues, before anything runs
+    if (c.optimizer == "gdwd")
+      bad("optimizer", c.optimizer,
+          "gd, ipgd (= perturbed), ngd or sam on landscape msense (gdwd needs a scale-invariant "
+          "loss: bnreg)");
+  }
   if (c.landscape == "bnreg") {
     bnreg_spec(c);  // the data set and its SVD, before anything runs
     if (c.optimizer != "gd" && c.optimizer != "gdwd" && c.optimizer != "ngd")
@@ -592,7 +618,13 @@ std::string to_toml(const Config& c) {
   };
   // Written only where they apply, so that other runs' stored text stays as it was.
   if (c.optimizer == "gdwd") t.insert("wd", c.wd);
-  if (c.landscape == "bnreg") t.insert("fit_tol", c.fit_tol);
+  if (c.landscape == "bnreg" || c.landscape == "msense") t.insert("fit_tol", c.fit_tol);
+  if (c.landscape == "msense") {
+    toml::array tau;
+    for (double v : c.tau) tau.push_back(v);
+    t.insert("tau", tau);
+    t.insert("escape_radius", c.escape_radius);
+  }
   std::ostringstream o;
   o << toml::toml_formatter{t} << "\n";
   return "# ngdsim resolved configuration (threads and tile do not change results)\n" +
@@ -624,6 +656,14 @@ std::string one_line(const Config& c) {
     }
     if (c.landscape == "bnreg" && k == "data_seed" && !c.param.count("data_seed") &&
         !resolved_params(c).at("X").empty())
+      continue;
+    // msense's likewise: A and Ustar.
+    if (c.landscape == "msense" && (k == "A" || k == "Ustar")) {
+      if (k == "A") o << (v.empty() ? "" : " A, Ustar given");
+      continue;
+    }
+    if (c.landscape == "msense" && k == "data_seed" && !c.param.count("data_seed") &&
+        !resolved_params(c).at("A").empty())
       continue;
     o << " " << k << "=" << v;
   }

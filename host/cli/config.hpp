@@ -36,8 +36,12 @@ struct Config {
   double p = 0.5;
   double rho = 0.05;
   double sigma = 0.01;
-  double wd = 0.0;        // gdwd's weight decay lambda, 0 <= alpha0 wd < 1
-  double fit_tol = 1e-6;  // bnreg: a trajectory has fitted the data where L < fit_tol
+  double wd = 0.0;  // gdwd's weight decay lambda, 0 <= alpha0 wd < 1
+  // bnreg, msense: a trajectory has fitted the data where the loss < fit_tol; 0 until
+  // resolve() sets the landscape's default (bnreg 1e-6, msense 1e-10).
+  double fit_tol = 0.0;
+  std::vector<double> tau = {1e-2, 1e-4};  // msense: thresholds on lam_next (low rank)
+  double escape_radius = 0.1;              // msense: escaped once |U|_F >= this |U*|_F
   std::int64_t steps = 5000;
   std::int64_t trajectories = 1000000;
   std::uint64_t seed = 20260208;

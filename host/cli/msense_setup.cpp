@@ -10,6 +10,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "cli/registry.hpp"
 #include "ngdsim/random.hpp"
 
 namespace ngdsim {
@@ -114,6 +115,25 @@ void msense_draw(int d, int r, int m, std::uint64_t data_seed, std::vector<doubl
     }
   const double scale = 1.0 / std::sqrt(std::sqrt(x2));
   for (double& v : ustar) v *= scale;
+}
+
+MSenseSpec msense_spec(const Config& c) {
+  const auto p = resolved_params(c);
+  const int d = std::stoi(p.at("d")), rp = std::stoi(p.at("rp")), r = std::stoi(p.at("r")),
+            m = std::stoi(p.at("m"));
+  const std::string &A = p.at("A"), &U = p.at("Ustar");
+  if (A.empty() != U.empty())
+    refuse(A.empty() ? "A" : "Ustar",
+           "missing; A and Ustar are given together, or neither (the data are then drawn from "
+           "data_seed)");
+  check_sizes(d, rp, r, m);
+  if (A.empty()) {
+    std::vector<double> a, u;
+    msense_draw(d, r, m, std::stoull(p.at("data_seed")), a, u);
+    return msense_spec(d, rp, r, m, a, u);
+  }
+  return msense_spec(d, rp, r, m, param_numbers(A, "A", "msense"),
+                     param_numbers(U, "Ustar", "msense"));
 }
 
 }  // namespace ngdsim

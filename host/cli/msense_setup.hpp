@@ -31,6 +31,9 @@ struct MSenseSpec {
 MSenseSpec msense_spec(int d, int rp, int r, int m, const std::vector<double>& A,
                        const std::vector<double>& ustar);
 
+// The run's data: A and Ustar as given, or drawn from data_seed when both are empty.
+MSenseSpec msense_spec(const Config& c);
+
 // The data drawn from data_seed: G_i with iid N(0, 1) entries, A_i = (G_i + G_i^T)/2, U*
 // with iid N(0, 1) entries scaled to ||U* U*^T||_F = 1; from the Philox stream
 // (data_seed, trajectory 0, step 0, Purpose::kMSenseData), G_1..G_m then U*.

@@ -1,9 +1,11 @@
 #include "cli/registry.hpp"
 
 #include <cmath>
+#include <sstream>
 
 #include "cli/bnreg_setup.hpp"
 #include "cli/config.hpp"
+#include "cli/msense_setup.hpp"
 #include "study/dispatch.hpp"
 
 namespace ngdsim {
@@ -24,6 +26,23 @@ int int_param(const std::map<std::string, std::string>& given, const ParamInfo& 
     throw UsageError("invalid param " + p.name + " '" + text + "' for landscape " + landscape +
                      ": allowed " + p.range);
   return v;
+}
+
+// An unsigned 64-bit parameter (a data set's key), when given.
+void unsigned_param(const std::map<std::string, std::string>& given, const std::string& name,
+                    const std::string& range, const std::string& landscape) {
+  const auto it = given.find(name);
+  if (it == given.end()) return;
+  std::size_t used = 0;
+  try {
+    if (it->second.empty() || it->second[0] == '-') throw std::invalid_argument("sign");
+    std::stoull(it->second, &used);
+  } catch (const std::logic_error&) {
+    used = 0;
+  }
+  if (used == 0 || used != it->second.size())
+    throw UsageError("invalid param " + name + " '" + it->second + "' for landscape " + landscape +
+                     ": allowed " + range);
 }
 
 void reject_unknown(const std::map<std::string, std::string>& given, const LandscapeInfo& info) {
@@ -137,19 +156,7 @@ const std::vector<LandscapeInfo>& landscapes() {
       reject_unknown(g, info);
       const int d = int_param(g, info.params[0], 3, kMaxDim, info.name);
       int_param(g, info.params[1], 3, kMaxDim, info.name);
-      const auto it = g.find("data_seed");
-      if (it != g.end()) {
-        std::size_t used = 0;
-        try {
-          if (it->second.empty() || it->second[0] == '-') throw std::invalid_argument("sign");
-          std::stoull(it->second, &used);
-        } catch (const std::logic_error&) {
-          used = 0;
-        }
-        if (used == 0 || used != it->second.size())
-          throw UsageError("invalid param data_seed '" + it->second +
-                           "' for landscape bnreg: allowed " + info.params[4].range);
-      }
+      unsigned_param(g, "data_seed", info.params[4].range, info.name);
       return d;
     };
     l.push_back(product);
@@ -162,6 +169,39 @@ const std::vector<LandscapeInfo>& landscapes() {
     l.push_back(
         q_only("cross", "g = x y; minima on both axes, flat minimum at the origin (Example 4.1)"));
     l.push_back(bnreg);
+    LandscapeInfo msense{
+        "msense",
+        "over-parameterized matrix sensing, f(U) = (1/(4m)) sum_i (<A_i, U U^T> - y_i)^2 with "
+        "U in R^{d x rp}, y_i = <A_i, U* U*^T>, U* of rank r: a strict saddle at U = 0, the "
+        "low-rank solutions U U^T = X* and, for m well below d(d+1)/2, global minima of higher "
+        "rank (Ma, Liang and Fattahi 2025)",
+        {{"d", "2..8", "4", "matrix size: U U^T is d x d"},
+         {"rp", "1..16/d", "4", "columns of U (over-parameterized when rp > r)"},
+         {"r", "1..min(d, rp)", "1", "rank of the ground truth X* = U* U*^T"},
+         {"m", "1.., m d^2 <= 4096", "8", "number of measurements"},
+         {"A", "m*d*d finite numbers, each d x d matrix symmetric, or empty", "",
+          "the sensing matrices, row-major (A_i[a][b] at (i d + a) d + b); empty (with Ustar "
+          "empty): drawn from data_seed"},
+         {"Ustar", "d*r finite numbers, not all zero, or empty", "",
+          "the ground truth's factor U*, row-major, used as given"},
+         {"data_seed", "0..2^64-1", "0",
+          "key of the drawn data (A_i = (G + G^T)/2, G iid N(0,1); U* iid N(0,1) scaled to "
+          "|X*|_F = 1), independent of seed"}},
+        {}};
+    msense.check_params = [info = msense](const std::map<std::string, std::string>& g) {
+      reject_unknown(g, info);
+      const int d = int_param(g, info.params[0], 2, 8, info.name);
+      const int rp = int_param(g, info.params[1], 1, kMaxDim, info.name);
+      int_param(g, info.params[2], 1, kMaxDim, info.name);
+      int_param(g, info.params[3], 1, 4096, info.name);
+      if (d * rp > kMaxDim)
+        throw UsageError("invalid param rp = " + std::to_string(rp) +
+                         " for landscape msense: d rp <= " + std::to_string(kMaxDim) +
+                         " needed (d = " + std::to_string(d) + ")");
+      unsigned_param(g, "data_seed", info.params[6].range, info.name);
+      return d * rp;
+    };
+    l.push_back(msense);
     return l;
   }();
   return list;
@@ -215,6 +255,27 @@ std::map<std::string, std::string> resolved_params(const Config& c) {
   return r;
 }
 
+std::vector<double> param_numbers(const std::string& text, const std::string& setting,
+                                  const std::string& landscape) {
+  std::vector<double> out;
+  std::istringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    std::size_t used = 0;
+    double v = NAN;
+    try {
+      v = std::stod(item, &used);
+    } catch (const std::logic_error&) {
+      used = 0;
+    }
+    if (used != item.size() || used == 0 || !std::isfinite(v))
+      throw UsageError("invalid param " + setting + " '" + item + "' for landscape " + landscape +
+                       ": a comma-separated list of finite numbers needed");
+    out.push_back(v);
+  }
+  return out;
+}
+
 int param_int(const Config& c, const std::string& name) {
   return std::stoi(resolved_params(c).at(name));
 }
@@ -225,6 +286,14 @@ double param_double(const Config& c, const std::string& name) {
 
 std::vector<double> attractor_positions(const Config& c) {
   if (c.landscape == "bnreg") return bnreg_spec(c).summary.theta_star;
+  if (c.landscape == "msense") {  // [U*, 0], d x rp: the landscape's capacity exceeds d rp
+    const MSenseSpec s = msense_spec(c);
+    std::vector<double> out(std::size_t(s.d) * s.rp, 0.0);
+    for (int a = 0; a < s.d; ++a)
+      for (int b = 0; b < s.r; ++b)
+        out[std::size_t(a) * s.rp + b] = s.ustar[std::size_t(a) * s.r + b];
+    return out;
+  }
   std::vector<double> out;
   dispatch<double>(c, [&](const auto& land, auto) {
     using L = std::decay_t<decltype(land)>;

@@ -55,6 +55,10 @@ const OptimizerInfo& find_optimizer(const std::string& name);
 // Parameters with defaults filled in, as text.
 std::map<std::string, std::string> resolved_params(const Config& c);
 int param_int(const Config& c, const std::string& name);
+// A parameter given as a comma-separated list of finite numbers (data sets), refused
+// with a UsageError naming the setting, the failing item and the landscape.
+std::vector<double> param_numbers(const std::string& text, const std::string& setting,
+                                  const std::string& landscape);
 double param_double(const Config& c, const std::string& name);
 // Positions of the flat minima (attractors), row-major [A][d].
 std::vector<double> attractor_positions(const Config& c);

@@ -25,6 +25,8 @@ void run_cpu_wave(const CpuWave& w) {
     return f ? run_cpu_wave_bilinear_float(w) : run_cpu_wave_bilinear_double(w);
   if (w.c.landscape == "bnreg")
     return f ? run_cpu_wave_bnreg_float(w) : run_cpu_wave_bnreg_double(w);
+  if (w.c.landscape == "msense")
+    return f ? run_cpu_wave_msense_float(w) : run_cpu_wave_msense_double(w);
   f ? run_cpu_wave_other_float(w) : run_cpu_wave_other_double(w);
 }
 

@@ -47,5 +47,7 @@ void run_cpu_wave_other_double(const CpuWave& w);
 void run_cpu_wave_other_float(const CpuWave& w);
 void run_cpu_wave_bnreg_double(const CpuWave& w);
 void run_cpu_wave_bnreg_float(const CpuWave& w);
+void run_cpu_wave_msense_double(const CpuWave& w);
+void run_cpu_wave_msense_float(const CpuWave& w);
 
 }  // namespace ngdsim

@@ -5,22 +5,27 @@
 
 #include <omp.h>
 
-#include "cpu/bnreg_tile.hpp"
 #include "cpu/cpu_tile.hpp"
 #include "cpu/cpu_wave.hpp"
+#include "cpu/model_tile.hpp"
 #include "study/dispatch.hpp"
 #include "study/interrupt.hpp"
 
 namespace ngdsim {
 
-// The tile that runs a (landscape, optimizer) pair: CpuTile, or bnreg's own.
+// The tile that runs a (landscape, optimizer) pair: CpuTile, or the model tile of bnreg
+// and msense.
 template <class L, class O, class T>
 struct TileOf {
   using type = CpuTile<L, O, T>;
 };
 template <class O, class T, int D>
 struct TileOf<BnReg<T, D>, O, T> {
-  using type = BnRegTile<BnReg<T, D>, O, T>;
+  using type = ModelTile<BnRegModel<T, D>, T>;
+};
+template <class O, class T, int D>
+struct TileOf<MSense<T, D>, O, T> {
+  using type = ModelTile<MSenseModel<T, D>, T>;
 };
 
 template <class T, class L, class O>

@@ -7,6 +7,7 @@
 #include "cli/registry.hpp"
 #include "io/h5_util.hpp"
 #include "study/bnreg_report.hpp"
+#include "study/msense_report.hpp"
 #include "study/quantities.hpp"
 
 namespace ngdsim {
@@ -99,12 +100,16 @@ void write_quantities(hid_t file, Observables& obs, const Config& c, const Plan&
       attr(g, "only_for_landscape", info[q].only_for);
     }
   }
-  const auto counts = extra_counts(c);
-  for (int k = 0; k < s.C; ++k) {
-    std::vector<std::uint64_t> v(R);
-    for (int r = 0; r < R; ++r) v[r] = s.extra_count[std::size_t(r) * s.C + k];
-    obs.add(counts[k].first, {}, v.data(), counts[k].second);
-    Handle g = h5::open_group(file, "observables/" + counts[k].first);
+  std::size_t col = 0;
+  for (const auto& count : extra_counts(c)) {
+    const std::size_t n = count.columns();
+    std::vector<std::uint64_t> v(std::size_t(R) * n);
+    for (int r = 0; r < R; ++r)
+      std::copy_n(&s.extra_count[std::size_t(r) * s.C + col], n, &v[std::size_t(r) * n]);
+    col += n;
+    std::vector<hsize_t> shape(count.shape.begin(), count.shape.end());
+    obs.add(count.name, shape, v.data(), count.description);
+    Handle g = h5::open_group(file, "observables/" + count.name);
     attr(g, "only_for_landscape", c.landscape);
   }
 }
@@ -229,7 +234,11 @@ void write_output(hid_t file, const Config& c, const Plan& plan, const Statistic
     attr(p, "rho", c.rho);
     attr(p, "sigma", c.sigma);
     if (c.optimizer == "gdwd") attr(p, "wd", c.wd);
-    if (c.landscape == "bnreg") attr(p, "fit_tol", c.fit_tol);
+    if (c.landscape == "bnreg" || c.landscape == "msense") attr(p, "fit_tol", c.fit_tol);
+    if (c.landscape == "msense") {
+      attr(p, "tau", c.tau);
+      attr(p, "escape_radius", c.escape_radius);
+    }
     attr(p, "steps", std::int64_t(c.steps));
     attr(p, "trajectories", std::int64_t(c.trajectories));
     attr(p, "seed", std::uint64_t(c.seed));
@@ -245,6 +254,7 @@ void write_output(hid_t file, const Config& c, const Plan& plan, const Statistic
     h5::write_string(p, "config", to_toml(c),
                      "the full resolved configuration as TOML; `ngdsim run --config` re-runs it");
     if (e.bnreg) write_bnreg_data(p, *e.bnreg);
+    if (e.msense) write_msense_data(p, *e.msense);
   }
 
   Observables obs(file, plan);
@@ -340,8 +350,13 @@ void write_output(hid_t file, const Config& c, const Plan& plan, const Statistic
     attr(g, "device", e.device);
     attr(g, "alpha_last", e.alpha_last);
     attr(g, "median_f", e.median[kF]);
-    attr(g, "median_phi", e.median[kPhi]);
-    attr(g, "median_flat_distance", e.median[kFlatDistance]);
+    if (e.msense) {  // msense records f, err, lam_next, ... (host/study/quantities.cpp)
+      attr(g, "median_err", e.median[kMsErr]);
+      attr(g, "median_lam_next", e.median[kMsLamNext]);
+    } else {
+      attr(g, "median_phi", e.median[kPhi]);
+      attr(g, "median_flat_distance", e.median[kFlatDistance]);
+    }
     // Settling: quantiles of the first and last entry steps, arrays over eps.
     for (auto [kind, q] : {std::pair{"first_entry", &e.first_entry}, {"last_entry", &e.last_entry}})
       for (std::size_t l = 0; l < kEntryLevels.size(); ++l) {
@@ -355,6 +370,7 @@ void write_output(hid_t file, const Config& c, const Plan& plan, const Statistic
         }
       }
     if (e.bnreg) write_bnreg_summary(g, *e.bnreg);
+    if (e.msense) write_msense_summary(g, c, *e.msense);
     attr(g, "description",
          std::string("estimates at step K over all N trajectories (diverged count as "
                      "failures), 95% Wilson score intervals"));

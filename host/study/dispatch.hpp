@@ -6,8 +6,10 @@
 #include "cli/bilinear_setup.hpp"
 #include "cli/bnreg_setup.hpp"
 #include "cli/config.hpp"
+#include "cli/msense_setup.hpp"
 #include "cli/registry.hpp"
 #include "ngdsim/bnreg_dynamics.hpp"
+#include "ngdsim/msense_dynamics.hpp"
 
 namespace ngdsim {
 
@@ -76,9 +78,31 @@ void dispatch_bnreg_family(const Config& c, F&& f) {
   dispatch_bnreg<T, 16>(c, spec, f);
 }
 
+// msense's optimizer, chosen at run time (ipgd is perturbed under another name).
+inline MSenseOptimizer msense_optimizer(const Config& c) {
+  MSenseOptimizer o;
+  o.kind = c.optimizer == "ngd"                                    ? MSenseOptimizer::kNgd
+           : c.optimizer == "sam"                                  ? MSenseOptimizer::kSam
+           : (c.optimizer == "perturbed" || c.optimizer == "ipgd") ? MSenseOptimizer::kPerturbed
+                                                                   : MSenseOptimizer::kGd;
+  o.sigma = c.sigma;
+  o.rho = c.rho;
+  return o;
+}
+
+// msense: one capacity (d rp <= 16) for every size and optimizer; the data it points to
+// live for the call.
+template <class T, class F>
+void dispatch_msense(const Config& c, F&& f) {
+  const MSenseSpec spec = msense_spec(c);
+  MSenseData<T> data;
+  f(make_msense<T, kMaxDim>(spec, data), msense_optimizer(c));
+}
+
 template <class T, class F>
 void dispatch(const Config& c, F&& f) {
   if (c.landscape == "bnreg") return dispatch_bnreg_family<T>(c, f);
+  if (c.landscape == "msense") return dispatch_msense<T>(c, f);
   if (c.landscape == "product") return dispatch_product_family<T>(c, f);
   if (c.landscape == "bilinear") return dispatch_bilinear_family<T>(c, f);
   dispatch_other_family<T>(c, f);

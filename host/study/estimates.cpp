@@ -72,6 +72,7 @@ Estimates estimate(const Config& c, const Plan& plan, const Statistics& s) {
     e.last_entry.push_back(last);
   }
   if (c.landscape == "bnreg") e.bnreg = std::make_shared<BnRegReport>(bnreg_report(c, plan, s));
+  if (c.landscape == "msense") e.msense = std::make_shared<MSenseReport>(msense_report(c, plan, s));
   return e;
 }
 

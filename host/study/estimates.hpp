@@ -9,6 +9,7 @@
 #include "cli/config.hpp"
 #include "stats/statistics.hpp"
 #include "study/bnreg_report.hpp"
+#include "study/msense_report.hpp"
 #include "study/plan.hpp"
 
 namespace ngdsim {
@@ -31,14 +32,15 @@ struct Estimates {
   Interval p_diverged;
   std::vector<Interval> attractor;  // [A]
   std::vector<std::uint64_t> attractor_count;
-  double median[kNumQuantities];  // at K
+  double median[kNumQuantities];  // at K, of the first five recorded quantities
   double alpha_last;              // the last step size applied, alpha_{K-1}
   // [E][kEntryLevels]: quantiles of the first and of the last entry step.
   std::vector<std::array<StepQuantile, 2>> first_entry, last_entry;
   double wall_seconds = 0.0;
   double rate = 0.0;  // trajectory-steps per second
   std::string backend, device;
-  std::shared_ptr<const BnRegReport> bnreg;  // bnreg runs only
+  std::shared_ptr<const BnRegReport> bnreg;    // bnreg runs only
+  std::shared_ptr<const MSenseReport> msense;  // msense runs only
 };
 
 std::array<double, 5> quantiles(const Statistics& s, const Plan& plan, int r, int q);

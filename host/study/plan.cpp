@@ -49,15 +49,22 @@ Plan make_plan(const Config& c) {
     if (k < c.steps) t += plan.alpha[k];
   }
   plan.edges.resize(LogBins::kEdges);
-  LogBins::fill_edges(plan.edges.data());
+  // msense's err, lam_next, tail and sol_dist reach 1e-16 and below: 6 bins per decade
+  // from 1e-30 instead of 8 from 1e-20, the same number of bins.
+  if (c.landscape == "msense")
+    LogBins::fill_edges(plan.edges.data(), -30, 6);
+  else
+    LogBins::fill_edges(plan.edges.data());
   plan.bin_cells.resize(LogBins::kCells);
   LogBins::fill_cells(plan.edges.data(), plan.bin_cells.data());
   const auto S = std::min<std::int64_t>(c.sample_paths, c.trajectories);
   for (std::int64_t s = 0; s < S; ++s) plan.sample_ids.push_back(s * c.trajectories / S);
   plan.attractors = static_cast<int>(attractor_positions(c).size()) / c.dim;
   for (const auto& q : recorded_quantities(c)) plan.quantities.push_back(q.name);
-  for (const auto& [name, description] : extra_counts(c)) plan.extra_counts.push_back(name);
+  for (const auto& count : extra_counts(c))
+    for (std::size_t i = 0; i < count.columns(); ++i) plan.extra_counts.push_back(count.name);
   if (c.landscape == "bnreg") plan.final_count_size = std::size_t(kRatios) * kRatioBins;
+  if (c.landscape == "msense") plan.final_count_size = std::size_t(escape_bins(c.steps).bins);
   return plan;
 }
 

@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "ngdsim/bnreg_dynamics.hpp"
+#include "ngdsim/models.hpp"
 
 namespace ngdsim {
 namespace {
@@ -21,15 +21,80 @@ const char* const kBnRegNames[kBnRegSlots] = {"f",
                                               "sharpness_fit",
                                               "phi_fit"};
 
+const char* const kMSenseNames[kMSenseSlots] = {"f",        "err",      "lam_next", "tail",
+                                                "eff_rank", "sol_dist", "norm",     "grad_norm",
+                                                "esc_step", "fit_step"};
+
+// At most this many bins in the escape steps' histogram.
+constexpr long long kEscapeBins = 65536;
+
+std::vector<QuantityInfo> msense_quantities() {
+  const std::string m = "msense";
+  return {
+      {"f", "f(U) = (1/(4m)) sum_i (<A_i, U U^T> - y_i)^2, the loss", "f", ""},
+      {"err", "|U U^T - X*|_F: the distance of the product to the ground truth", "X", m},
+      {"lam_next",
+       "lambda_{r+1}(U U^T), the (r+1)-th eigenvalue (0 when r = d): the low-rank measure", "X", m},
+      {"tail", "sum_{j>r} lambda_j(U U^T): the weight beyond rank r", "X", m},
+      {"eff_rank",
+       "(sum lambda_j)^2 / sum lambda_j^2, the participation ratio of U U^T's eigenvalues "
+       "(NaN at U = 0, counted in nonfinite_count)",
+       "1", m},
+      {"sol_dist",
+       "min over Q in O(rp) of |U - [U*, 0] Q|_F: the distance to the low-rank solution set "
+       "(orthogonal Procrustes)",
+       "U", m},
+      {"norm", "|U|_F", "U", m},
+      {"grad_norm", "|grad f(U)|_F = |S(U) U|_F", "f/U", ""},
+      {"esc_step",
+       "the first step with |U_k|_F >= escape_radius |U*|_F, over the trajectories escaped by "
+       "this step",
+       "step", m},
+      {"fit_step", "the first step with f < fit_tol, over the trajectories fitted by this step",
+       "step", m},
+  };
+}
+
 }  // namespace
 
-int bnreg_slot(const std::string& name) {
-  for (int s = 0; s < kBnRegSlots; ++s)
-    if (name == kBnRegNames[s]) return s;
-  throw std::logic_error("bnreg has no quantity " + name);
+int quantity_slot(const std::string& landscape, const std::string& name) {
+  if (landscape == "bnreg")
+    for (int s = 0; s < kBnRegSlots; ++s)
+      if (name == kBnRegNames[s]) return s;
+  if (landscape == "msense")
+    for (int s = 0; s < kMSenseSlots; ++s)
+      if (name == kMSenseNames[s]) return s;
+  throw std::logic_error(landscape + " has no quantity " + name);
+}
+
+EscapeBins escape_bins(long long steps) {
+  const long long width = (steps + 1 + kEscapeBins - 1) / kEscapeBins;
+  return {width, static_cast<int>((steps + 1 + width - 1) / width)};
+}
+
+std::size_t CountInfo::columns() const {
+  std::size_t n = 1;
+  for (auto k : shape) n *= k;
+  return n;
+}
+
+std::size_t extra_columns(const Config& c) {
+  std::size_t n = 0;
+  for (const auto& k : extra_counts(c)) n += k.columns();
+  return n;
+}
+
+std::size_t extra_column(const Config& c, const std::string& name) {
+  std::size_t n = 0;
+  for (const auto& k : extra_counts(c)) {
+    if (k.name == name) return n;
+    n += k.columns();
+  }
+  throw std::logic_error(c.landscape + " has no count " + name);
 }
 
 std::vector<QuantityInfo> recorded_quantities(const Config& c) {
+  if (c.landscape == "msense") return msense_quantities();
   if (c.landscape != "bnreg")
     return {
         {"f", "f(x) = |g(x)|^q, the loss", "f", ""},
@@ -85,10 +150,26 @@ std::vector<QuantityInfo> recorded_quantities(const Config& c) {
   return q;
 }
 
-std::vector<std::pair<std::string, std::string>> extra_counts(const Config& c) {
-  if (c.landscape != "bnreg") return {};
-  return {{"fit_count", "non-diverged trajectories with L < fit_tol at this step"},
-          {"fitted_count", "trajectories that have had L < fit_tol at some step <= this one"}};
+std::vector<CountInfo> extra_counts(const Config& c) {
+  if (c.landscape == "bnreg")
+    return {
+        {"fit_count", "non-diverged trajectories with L < fit_tol at this step", {}},
+        {"fitted_count", "trajectories that have had L < fit_tol at some step <= this one", {}}};
+  if (c.landscape != "msense") return {};
+  const std::size_t E = c.eps.size(), T = c.tau.size();
+  return {{"fit_count", "non-diverged trajectories with f < fit_tol at this step", {}},
+          {"fitted_count", "trajectories that have had f < fit_tol at some step <= this one", {}},
+          {"escaped_count",
+           "trajectories that have had |U|_F >= escape_radius |U*|_F at some step <= this one",
+           {}},
+          {"lowrank_count",
+           "non-diverged trajectories with lam_next <= tau[t] (columns follow "
+           "/summary tau)",
+           {T}},
+          {"solution_count",
+           "non-diverged trajectories with err <= eps[e] and lam_next <= tau[t]: at a low-rank "
+           "solution ([eps][tau], following /summary eps and tau)",
+           {E, T}}};
 }
 
 }  // namespace ngdsim

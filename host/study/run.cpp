@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "cli/bnreg_setup.hpp"
+#include "cli/msense_setup.hpp"
 #include "cli/registry.hpp"
 #include "cpu/cpu_backend.hpp"
 #include "device/device_backend.hpp"
@@ -24,6 +25,7 @@
 #include "study/interrupt.hpp"
 #include "study/memory.hpp"
 #include "study/mpi_run.hpp"
+#include "study/msense_report.hpp"
 #include "study/plan.hpp"
 #include "study/progress.hpp"
 #include "study/shard.hpp"
@@ -159,6 +161,7 @@ Estimates run_point(const Config& c, const Backend& backend, hid_t root, std::os
   log << "ngdsim: backend " << backend.name << " (" << backend.why << "), precision " << c.precision
       << ", " << plan.records() << " recorded steps\n";
   if (c.landscape == "bnreg") log << bnreg_start_text(bnreg_spec(c).summary);
+  if (c.landscape == "msense") log << msense_start_text(c, msense_spec(c));
 
   const auto t0 = std::chrono::steady_clock::now();
   Statistics stats;

@@ -33,19 +33,28 @@ void print_summary(std::ostream& os, const Config& c, const Estimates& e, const 
   os << "estimates at step K = " << c.steps << " over N = " << c.trajectories
      << " trajectories (95% Wilson intervals):\n";
   for (std::size_t i = 0; i < c.eps.size(); ++i) {
-    std::snprintf(buf, sizeof buf, "  P(flat, %g) = %s", c.eps[i], interval(e.p_flat[i]).c_str());
+    // On msense the flat set is the ground truth: err = |U U^T - X*|_F <= eps.
+    std::snprintf(buf, sizeof buf, e.msense ? "  P(err <= %g) = %s" : "  P(flat, %g) = %s",
+                  c.eps[i], interval(e.p_flat[i]).c_str());
     os << buf;
     // (On bnreg the step moves w, not the direction theta whose distance eps bounds.)
-    if (c.eps[i] < e.alpha_last && c.landscape != "bnreg")
+    if (c.eps[i] < e.alpha_last && c.landscape != "bnreg" && !e.msense)
       os << "   warning: eps < alpha_K = " << e.alpha_last
          << (c.optimizer == "ngd"
                  ? ": NGD oscillates at about alpha_K, so flat(eps) cannot be reached"
                  : ", the last step size: flat(eps) may be out of reach");
     os << "\n";
   }
-  for (std::size_t i = 0; i < c.eps.size(); ++i) {
-    std::snprintf(buf, sizeof buf, "  P(min, %g)  = %s\n", c.eps[i], interval(e.p_min[i]).c_str());
+  if (e.msense) {  // min: f < fit_tol, the same for every eps
+    std::snprintf(buf, sizeof buf, "  P(f < %g) = %s\n", c.fit_tol, interval(e.p_min[0]).c_str());
     os << buf;
+    os << msense_summary_text(c, *e.msense);
+  } else {
+    for (std::size_t i = 0; i < c.eps.size(); ++i) {
+      std::snprintf(buf, sizeof buf, "  P(min, %g)  = %s\n", c.eps[i],
+                    interval(e.p_min[i]).c_str());
+      os << buf;
+    }
   }
   os << "  P(diverged) = " << interval(e.p_diverged) << "\n";
   os << "attractors (fraction within eps = " << c.eps[0] << " of each flat minimum):\n";
@@ -58,8 +67,12 @@ void print_summary(std::ostream& os, const Config& c, const Estimates& e, const 
   for (std::size_t i = 0; i < c.eps.size(); ++i)
     os << "  eps = " << c.eps[i] << ": median " << step_text(e.last_entry[i][0]) << ", 90% "
        << step_text(e.last_entry[i][1]) << "\n";
-  std::snprintf(buf, sizeof buf, "medians at K: f = %.3g, phi = %.3g, flat_distance = %.3g\n",
-                e.median[kF], e.median[kPhi], e.median[kFlatDistance]);
+  if (e.msense)
+    std::snprintf(buf, sizeof buf, "medians at K: f = %.3g, err = %.3g, lam_next = %.3g\n",
+                  e.median[kMsF], e.median[kMsErr], e.median[kMsLamNext]);
+  else
+    std::snprintf(buf, sizeof buf, "medians at K: f = %.3g, phi = %.3g, flat_distance = %.3g\n",
+                  e.median[kF], e.median[kPhi], e.median[kFlatDistance]);
   os << buf;
   if (e.bnreg) os << bnreg_summary_text(c, *e.bnreg);
   os << "output:     " << path << "\n";

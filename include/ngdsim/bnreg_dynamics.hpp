@@ -155,3 +155,67 @@ NGDSIM_HD void bnreg_observe(const BnReg<T, D>& land, const T (&w)[D], double al
 }
 
 }  // namespace ngdsim
+
+namespace ngdsim {
+
+// bnreg as a model of the CPU tile and kernel that carry a trajectory with its own record
+// (host/cpu/model_tile.hpp, kernels/model.cuh; the interface is documented there).
+template <class T, int D>
+struct BnRegModel {
+  static constexpr int kDim = D, kSlots = kBnRegSlots;
+  using Track = BnRegFit;
+  BnReg<T, D> land;
+  BnRegOptimizer opt;
+  double fit_tol = 0.0;
+
+  NGDSIM_HD int coords() const { return land.d; }
+  // A start on null(Xc) (probability zero) has no loss: diverged from the outset.
+  NGDSIM_HD bool bad_start(const T (&w)[D]) const {
+    return !is_finite_(static_cast<double>(land.loss(w)));
+  }
+  NGDSIM_HD bool step(T (&w)[D], T alpha, const RandomKey& key, T bound, Track& fit) const {
+    return bnreg_step(land, opt, w, alpha, key, bound, fit_tol, fit);
+  }
+  NGDSIM_HD void observe(const T (&w)[D], double alpha, long long k, Track& fit,
+                         double (&q)[kSlots]) const {
+    bnreg_observe(land, w, alpha, opt.normalized ? 0.0 : opt.wd, fit_tol, k, fit, q);
+  }
+  // A diverged trajectory: no values, but the fit's record stays with it.
+  NGDSIM_HD void observe_gone(const Track& fit, double (&q)[kSlots]) const {
+    for (int s = 0; s < kSlots; ++s) q[s] = NAN;
+    if (fit.step >= 0) {
+      q[kFitStep] = static_cast<double>(fit.step);
+      q[kSharpnessFit] = fit.sharpness;
+      q[kPhiFit] = fit.phi;
+    }
+  }
+  // Whether slot's value counts for this trajectory (finite or not).
+  NGDSIM_HD bool counted(int slot, bool live, const Track& fit) const {
+    return slot >= kFitStep ? fit.step >= 0 : live;
+  }
+  NGDSIM_HD double flat_value(const double (&q)[kSlots]) const { return q[kFlatDistance]; }
+  NGDSIM_HD bool min_within(const double (&q)[kSlots], bool live, double eps) const {
+    return live && is_finite_(q[kMinDistance]) && q[kMinDistance] <= eps;
+  }
+  // The landscape's counts per record (quantities.cpp names them): fit, fitted.
+  NGDSIM_HD int extras(const double (&q)[kSlots], bool live, const Track& fit, const double*, int,
+                       unsigned char* hit) const {
+    hit[0] = live && q[kF] < fit_tol;
+    hit[1] = fit.step >= 0;
+    return 2;
+  }
+  // Cells of the counts at step K (Statistics::final_counts): the sharpness ratios.
+  NGDSIM_HD int finals(const double (&q)[kSlots], bool live, const Track& fit, int* cell) const {
+    const double s_star = static_cast<double>(land.s_star);
+    int n = 0;
+    if (live && is_finite_(q[kSharpness]))
+      cell[n++] = kRatioSharpness * kRatioBins + ratio_bin(q[kSharpness] / s_star);
+    if (live && is_finite_(q[kSharpnessGamma]))
+      cell[n++] = kRatioSharpnessGamma * kRatioBins + ratio_bin(q[kSharpnessGamma] / s_star);
+    if (fit.step >= 0 && is_finite_(fit.sharpness))
+      cell[n++] = kRatioSharpnessFit * kRatioBins + ratio_bin(fit.sharpness / s_star);
+    return n;
+  }
+};
+
+}  // namespace ngdsim

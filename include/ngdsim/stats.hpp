@@ -100,8 +100,10 @@ NGDSIM_HD Moments leaf_moments(const double* values, const unsigned char* valid,
   return m;
 }
 
-// Fixed log-spaced histogram: 8 bins per decade over [1e-20, 1e10), plus an
-// underflow bin (everything below 1e-20, zero included) and an overflow bin.
+// Log-spaced histogram of kEdges edges: by default 8 bins per decade over [1e-20, 1e10),
+// plus an underflow bin (everything below the first edge, zero included) and an overflow
+// bin. A landscape whose quantities span more decades (msense: 1e-30 to 1e10) spreads the
+// same number of bins thinner (fill_edges' low decade and bins per decade).
 struct LogBins {
   static constexpr int kPerDecade = 8;
   static constexpr int kLowDecade = -20;
@@ -109,22 +111,22 @@ struct LogBins {
   static constexpr int kEdges = (kHighDecade - kLowDecade) * kPerDecade + 1;  // 241
   static constexpr int kBins = kEdges + 1;                                    // 242
 
-  // edges[j] = 10^(kLowDecade + j / kPerDecade), tabulated once on the host and
-  // shared with the device so binning is identical on both.
-  static void fill_edges(double* edges) {
+  // edges[j] = 10^(low + j / per_decade), tabulated once on the host and shared with
+  // the device so binning is identical on both. per_decade <= 8 (one edge per cell).
+  static void fill_edges(double* edges, int low = kLowDecade, int per_decade = kPerDecade) {
     for (int j = 0; j < kEdges; ++j)
-      edges[j] = std::pow(10.0, kLowDecade + static_cast<double>(j) / kPerDecade);
+      edges[j] = std::pow(10.0, low + static_cast<double>(j) / per_decade);
   }
 
   // Binning reads a table of cells: the positive doubles split by exponent and by the
   // top 3 bits of the mantissa, 8 cells per binade. A cell spans at most log2(9/8) =
   // 0.17 in log2, less than a bin (log2(10) / 8 = 0.42), so it holds at most one edge.
-  // The cells run from 2^-67 (below the first edge) to 2^34 (above the last); values
-  // outside fall in the first or the last.
+  // The cells run from 2^-101 (below 1e-30, the lowest first edge) to 2^34 (above the
+  // last); values outside fall in the first or the last.
   static constexpr int kCellShift = 17;  // cell = high 32 bits of the double >> kCellShift
-  static constexpr int kFirstCell = (1023 - 67) << 3;
+  static constexpr int kFirstCell = (1023 - 101) << 3;
   static constexpr int kLastCell = (1023 + 34) << 3;
-  static constexpr int kCells = kLastCell - kFirstCell + 1;  // 809
+  static constexpr int kCells = kLastCell - kFirstCell + 1;  // 1081
 
   // cells[i] = number of edges <= the smallest double of cell i, at most kEdges - 1
   // (reached only above the last edge, where the comparison in bin() adds the last one).
@@ -140,8 +142,8 @@ struct LogBins {
   }
 
   // Number of edges <= v, i.e. the bin index in [0, kBins): the cell's count, plus one
-  // if the cell's edge (the next one) lies at or below v. Bin 0 below 1e-20 (zero,
-  // negative and NaN too), the last bin from 1e10. No log() and no branch: identical
+  // if the cell's edge (the next one) lies at or below v. Bin 0 below the first edge
+  // (zero, negative and NaN too), the last bin from the last. No log() and no branch: identical
   // wherever the tables are, and a loop of bin() calls vectorizes (gathers).
   NGDSIM_HD static int bin(const double* edges, const std::int32_t* cells, double v) {
     return v == v ? bin_unless_nan(edges, cells, v) : 0;

@@ -16,6 +16,10 @@ Run files ("ngdsim-run") give, with their panels' names in brackets,
     sharpness.png   [eos, norm] bnreg only: the spherical sharpness S(theta), S*(1+phi)
                     and 2/eff_lr against the step (the edge of stability is where 2/eff_lr
                     meets S), S* marked; |w| against the step
+    saddle.png      [err, lam_next, escaped] msense only: quantiles of err = |UU^T - X*|_F
+                    and of lam_next = lambda_{r+1}(UU^T) against the step, and the escaped
+                    fraction with the predicted escape step (ipgd) and the measured median
+                    marked
 
 Sweep files ("ngdsim-sweep") give
 
@@ -69,6 +73,7 @@ FIGSIZE = {
     "attractors": (8, 5),
     "landscape": (13, 6),
     "sharpness": (12, 5),
+    "saddle": (15, 5),
     "sweep_p_flat": (14, 5),
     "sweep_p_min": (14, 5),
     "compare": (15, 5),
@@ -83,7 +88,8 @@ HISTOGRAM_FLOOR = 1e-20  # the log histograms' bin 0 is "below 1e-20"
 #: figure -> its panels, in drawing order
 RUN_PANELS = {"p_flat": ("flat", "min"), "quantiles": ("f", "phi", "distance"),
               "survival": ("survival",), "attractors": ("attractors",),
-              "landscape": ("paths", "density"), "sharpness": ("eos", "norm")}
+              "landscape": ("paths", "density"), "sharpness": ("eos", "norm"),
+              "saddle": ("err", "lam_next", "escaped")}
 SWEEP_PANELS = {"sweep_p_flat": ("flat",), "sweep_p_min": ("min",)}
 COMPARE_PANELS = {"compare": ("flat", "min", "f", "phi", "distance", "survival")}
 COMPARE_DEFAULT = ("flat", "distance", "survival")
@@ -676,6 +682,65 @@ def _fig_sharpness(figs, r: Result):
     return True
 
 
+def _fig_saddle(figs, r: Result):
+    """msense: err and lam_next against the step, and the escape from U = 0."""
+    opts = figs.opts
+    if "lam_next/quantiles" not in r.observables:
+        return False
+    panels = _chosen("saddle", RUN_PANELS["saddle"], opts)
+    if not panels:
+        return False
+    fig, axes = figs.new("saddle", len(panels), 3)
+    x = r.step + 1.0
+    n = r.trajectories
+    # values below the first histogram edge (1e-30 on msense) are drawn at it
+    floor = float(r.histogram_edges[0]) if r.histogram_edges is not None else 1e-30
+    predicted = float(r.summary.get("esc_step_predicted", np.nan))
+    median = float(r.summary.get("esc_step_median", np.nan))
+    titles = {"err": (r"$\|UU^T - X^*\|_F$: distance to the ground truth", "err  (log scale)"),
+              "lam_next": (r"$\lambda_{r+1}(UU^T)$: weight beyond rank r",
+                           "lam_next  (log scale)")}
+    for i, (ax, panel) in enumerate(zip(axes, panels)):
+        _logx(ax)
+        colour = _cycle(i)
+        if panel in titles:
+            qs = np.asarray(r.observables[f"{panel}/quantiles"], dtype=float)
+            qs = np.where(np.isfinite(qs), np.maximum(qs, floor), np.nan)
+            ax.fill_between(x, qs[:, 0], qs[:, 4], color=colour, alpha=0.2, linewidth=0,
+                            label="5–95% of trajectories")
+            ax.fill_between(x, qs[:, 1], qs[:, 3], color=colour, alpha=0.4, linewidth=0,
+                            label="25–75%")
+            ax.plot(x, qs[:, 2], color=colour, lw=opts.lw(1.8), label="median")
+            if panel == "lam_next":
+                for j, tau in enumerate(np.atleast_1d(r.summary.get("tau", []))):
+                    ax.axhline(float(tau), color="black", ls=":" if j else "--",
+                               lw=opts.lw(1.0), label=rf"$\tau$ = {_g(float(tau))}")
+            ax.set_yscale("log")
+            ax.set_title(titles[panel][0])
+            ax.set_ylabel(titles[panel][1])
+        else:
+            counts = np.asarray(r.observables["escaped_count"], dtype=float)
+            lo, hi = wilson(counts, n)
+            _band(ax, x, lo, hi, colour, opts, 1.6)
+            ax.plot(x, counts / n, color=colour, lw=opts.lw(1.6), label="escaped")
+            ax.set_ylim(-0.02, 1.02)
+            if np.isfinite(predicted):
+                ax.axvline(predicted + 1, color="black", ls="--", lw=opts.lw(1.2),
+                           label=f"predicted escape step {predicted:.0f}")
+            if np.isfinite(median):
+                ax.axvline(median + 1, color=colour, ls=":", lw=opts.lw(1.2),
+                           label=f"median escape step {median:.0f}")
+            rho = r.summary.get("escape_radius", np.nan)
+            ax.set_title(rf"escaped from $U = 0$: $|U|_F \geq$ {_g(float(rho))} $|U^*|_F$")
+            ax.set_ylabel("probability (fraction of N)")
+        _legend(ax)
+    figs.titles(fig, "Escape from the saddle and low rank",
+                caption_parts(r) + ["quantiles over the non-diverged trajectories",
+                                    "x axis: k + 1"])
+    figs.save(fig, "saddle")
+    return True
+
+
 def _survival_note(e0):
     return (f"S(k): the fraction whose last entry into the ε = {e0} ball of a flat minimum "
             "(staying inside to step K) is later than k, or never; stored for the first ε")
@@ -992,6 +1057,7 @@ def _plot_run(r, outdir, opts, final_position=None):
         _fig_attractors(figs, r)
         _fig_landscape(figs, r, final_position)
         _fig_sharpness(figs, r)
+        _fig_saddle(figs, r)
     return figs.written
 
 

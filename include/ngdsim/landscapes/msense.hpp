@@ -19,6 +19,7 @@ template <class T, int D>
 struct MSense {
   static_assert(D >= 2 && D <= kMaxDim, "msense needs 2 <= d rp <= kMaxDim");
   static constexpr int kDim = D;
+  static constexpr int kAttractors = 1;  // [U*, 0], one point of the solution set
 
   int d = 2, rp = 1, r = 1, m = 1;
   const T* A = nullptr;  // [m][d][d], each symmetric
@@ -138,6 +139,14 @@ struct MSense {
     for (int j = 0; j < r; ++j) nuclear += BB[j][j] > T(0) ? sqrt(BB[j][j]) : T(0);
     const T s2 = squared_norm(u) + ustar_norm * ustar_norm - T(2) * nuclear;
     return s2 > T(0) ? sqrt(s2) : T(0);
+  }
+
+  // [U*, 0] (d x rp, row-major, padded with zeros to D): where err, the main criterion,
+  // measures from (host/cli/registry.cpp writes the d rp coordinates in use).
+  void attractor_position(int, double* out) const {
+    for (int k = 0; k < D; ++k) out[k] = 0.0;
+    for (int a = 0; a < d; ++a)
+      for (int b = 0; b < r; ++b) out[a * rp + b] = static_cast<double>(ustar[a * r + b]);
   }
 
  private:

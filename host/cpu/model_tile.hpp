@@ -1,9 +1,19 @@
-// The CPU path on bnreg: one tile of trajectories, each carried through the steps between
-// two records in locals (its d coordinates and its first fit), one trajectory after the
-// other; at a recorded step, every quantity of the plan is observed per trajectory and
-// reduced as CpuTile reduces its own (histograms and counts exact, moments per leaf in
-// the fixed lanes of leaf_moments). The step, the fit and the observations are those of
-// include/ngdsim/bnreg_dynamics.hpp.
+// The CPU path of the landscapes that carry a record per trajectory beyond its position
+// (bnreg: its first fit; msense: its escape and first fit) and record quantities of their
+// own: one tile of trajectories, each carried through the steps between two records in
+// locals, one trajectory after the other; at a recorded step every quantity of the plan is
+// observed per trajectory and reduced as CpuTile reduces its own (histograms and counts
+// exact, moments per leaf in the fixed lanes of leaf_moments).
+//
+// A Model (include/ngdsim/bnreg_dynamics.hpp, msense_dynamics.hpp) is the one definition
+// of the math, shared with kernels/model.cuh: kDim, kSlots and Track; coords() (the
+// coordinates in use); bad_start(w); step(w, alpha, key, bound, track) (true: diverged);
+// observe(w, alpha_k, k, track, q) and observe_gone(track, q) (a diverged trajectory);
+// counted(slot, live, track) (whether the slot's value counts, finite or not);
+// flat_value(q) (against eps: flat counts and entry records) and min_within(q, live, eps);
+// extras(q, live, track, eps, E, hit) (the landscape's counts per record, Plan's
+// extra_counts) and finals(q, live, track, cell) (cells of Statistics::final_counts to
+// add one to at step K).
 #pragma once
 
 #include <algorithm>
@@ -14,33 +24,36 @@
 #include <vector>
 
 #include "cli/config.hpp"
-#include "cli/registry.hpp"
-#include "ngdsim/bnreg_dynamics.hpp"
-#include "ngdsim/init.hpp"
 #include "stats/moment_tree.hpp"
 #include "stats/statistics.hpp"
+#include "study/models.hpp"
 #include "study/plan.hpp"
-#include "study/quantities.hpp"
 
 namespace ngdsim {
 
-template <class L, class Opt, class T>
-class BnRegTile {
+template <class Model, class T>
+class ModelTile {
  public:
-  static constexpr int D = L::kDim;
+  static constexpr int D = Model::kDim, kSlots = Model::kSlots;
+  using Track = typename Model::Track;
 
-  BnRegTile(const L& land, const Opt& opt, const Config& c, const Plan& plan)
-      : land_(land), opt_(opt), c_(c), plan_(plan), cap_(static_cast<int>(c.tile)) {
-    for (const auto& name : plan.quantities) slot_.push_back(bnreg_slot(name));
+  template <class L, class Opt>
+  ModelTile(const L& land, const Opt& opt, const Config& c, const Plan& plan)
+      : model_(model_of(land, opt, c, plan)), c_(c), plan_(plan), cap_(static_cast<int>(c.tile)) {
+    for (const auto& name : plan.quantities) slot_.push_back(quantity_slot(c.landscape, name));
     const std::size_t Q = slot_.size();
     x_.resize(static_cast<std::size_t>(D) * cap_);
     diverged_.resize(cap_);
-    fit_.resize(cap_);
+    track_.resize(cap_);
     entry_first_.resize(c.eps.size() * cap_);
     entry_last_.resize(c.eps.size() * cap_);
     values_.resize(Q * cap_ + kLanes);
     valid_.resize(Q * cap_ + kLanes);
-    // alpha_k at each recorded step (k = K included), for the effective learning rate.
+    counted_.resize(Q * cap_ + kLanes);
+    flat_.resize(cap_);
+    flat_ok_.resize(cap_);
+    min_in_.resize(c.eps.size() * cap_);
+    // alpha_k at each recorded step (k = K included): bnreg's effective learning rate.
     for (const auto k : plan.record_steps)
       alpha_at_.push_back(k < c.steps ? plan.alpha[k] : c.alpha0 / std::pow(double(k + 1), c.p));
   }
@@ -77,13 +90,12 @@ class BnRegTile {
   void init() {
     for (int j = 0; j < n_; ++j) {
       double p[D] = {};
-      bnreg_initial_point(c_.init_dist, c_.seed, static_cast<std::uint64_t>(first_ + j), land_.d,
-                          p);
+      initial_point_n(c_.init_dist, c_.seed, static_cast<std::uint64_t>(first_ + j),
+                      model_.coords(), p);
       T w[D];
       for (int i = 0; i < D; ++i) w[i] = x(i, j) = static_cast<T>(p[i]);
-      // A start on null(Xc) (probability zero) has no loss: diverged from the outset.
-      diverged_[j] = !is_finite_(static_cast<double>(land_.loss(w)));
-      fit_[j] = BnRegFit{};
+      diverged_[j] = model_.bad_start(w);
+      track_[j] = Track{};
     }
     std::fill(entry_first_.begin(), entry_first_.end(), -1);
     std::fill(entry_last_.begin(), entry_last_.end(), -1);
@@ -94,101 +106,102 @@ class BnRegTile {
     if (diverged_[j]) return;
     T w[D];
     for (int i = 0; i < D; ++i) w[i] = x(i, j);
-    BnRegFit fit = fit_[j];
+    Track track = track_[j];
     const T bound = static_cast<T>(c_.divergence_bound);
     const auto gid = static_cast<std::uint64_t>(first_ + j);
     bool bad = false;
     for (std::int64_t k = k0; k < k1 && !bad; ++k) {
       const RandomKey key{c_.seed, gid, static_cast<std::uint32_t>(k), Purpose::kBouligandSign};
-      bad = bnreg_step(land_, opt_, w, static_cast<T>(plan_.alpha[k]), key, bound, c_.fit_tol, fit);
+      bad = model_.step(w, static_cast<T>(plan_.alpha[k]), key, bound, track);
     }
     for (int i = 0; i < D; ++i) x(i, j) = w[i];
-    fit_[j] = fit;
+    track_[j] = track;
     diverged_[j] = bad;
   }
 
   void record(int r, Statistics& counts, Statistics& out) {
-    const int E = static_cast<int>(c_.eps.size()), n = n_, cap = cap_;
+    const int E = static_cast<int>(c_.eps.size()), n = n_, cap = cap_, C = counts.C;
     const auto Q = slot_.size();
     const std::int64_t k = plan_.record_steps[r];
-    std::uint64_t fit_now = 0, fitted = 0, diverged = 0;
+    const bool last = r + 1 == plan_.records();
+    std::uint64_t diverged = 0;
+    std::vector<std::uint64_t> extra(C, 0);
     for (int j = 0; j < n; ++j) {
       T w[D];
       for (int i = 0; i < D; ++i) w[i] = x(i, j);
-      double q[kBnRegSlots];
+      double q[kSlots];
       const bool live = !diverged_[j];
+      Track& track = track_[j];
       if (live)
-        bnreg_observe(land_, w, alpha_at_[r], wd(), c_.fit_tol, k, fit_[j], q);
+        model_.observe(w, alpha_at_[r], k, track, q);
       else
-        std::fill(q, q + kBnRegSlots, NAN);
-      // The fit's record stays with a trajectory that diverged later.
-      const BnRegFit& fit = fit_[j];
-      if (!live && fit.step >= 0) {
-        q[kFitStep] = static_cast<double>(fit.step);
-        q[kSharpnessFit] = fit.sharpness;
-        q[kPhiFit] = fit.phi;
-      }
+        model_.observe_gone(track, q);
       for (std::size_t s = 0; s < Q; ++s) {
         const int slot = slot_[s];
-        const bool fit_slot = slot >= kFitStep;
         values_[s * cap + j] = q[slot];
-        valid_[s * cap + j] = (fit_slot ? fit.step >= 0 : live) && is_finite_(q[slot]);
+        counted_[s * cap + j] = model_.counted(slot, live, track);
+        valid_[s * cap + j] = counted_[s * cap + j] && is_finite_(q[slot]);
       }
-      fit_now += live && q[kF] < c_.fit_tol;
-      fitted += fit.step >= 0;
+      flat_[j] = model_.flat_value(q);
+      flat_ok_[j] = live && is_finite_(flat_[j]);
+      for (int e = 0; e < E; ++e)
+        min_in_[std::size_t(e) * cap + j] = model_.min_within(q, live, c_.eps[e]);
+      unsigned char hit[kMaxExtraCounts];
+      const int nh = model_.extras(q, live, track, c_.eps.data(), E, hit);
+      for (int h = 0; h < nh; ++h) extra[h] += hit[h];
       diverged += !live;
+      if (last) {
+        int cell[kMaxFinalCells];
+        const int nc = model_.finals(q, live, track, cell);
+        for (int f = 0; f < nc; ++f) ++counts.final_counts[cell[f]];
+      }
     }
     for (std::size_t s = 0; s < Q; ++s)
       for (int j = n; j < cap && j % kLanes; ++j) valid_[s * cap + j] = 0;  // leaf padding
     counts.diverged[r] += diverged;
-    counts.extra_count[std::size_t(r) * counts.C + 0] += fit_now;
-    counts.extra_count[std::size_t(r) * counts.C + 1] += fitted;
+    for (int h = 0; h < C; ++h) counts.extra_count[std::size_t(r) * C + h] += extra[h];
     const double* edges = plan_.edges.data();
     const std::int32_t* cells = plan_.bin_cells.data();
     for (std::size_t s = 0; s < Q; ++s) {
       std::uint64_t* hist = &counts.histogram[(std::size_t(r) * Q + s) * LogBins::kBins];
       std::uint64_t bad = 0;
-      const bool fit_slot = slot_[s] >= kFitStep;
       for (int j = 0; j < n; ++j) {
         if (valid_[s * cap + j])
           ++hist[LogBins::bin_unless_nan(edges, cells, values_[s * cap + j])];
         else
-          bad += fit_slot ? fit_[j].step >= 0 : !diverged_[j];
+          bad += counted_[s * cap + j];
       }
       counts.nonfinite[std::size_t(r) * Q + s] += bad;
     }
-    const double* flat = &values_[std::size_t(kFlatDistance) * cap];
-    const double* mind = &values_[std::size_t(kMinDistance) * cap];
-    const unsigned char* flat_ok = &valid_[std::size_t(kFlatDistance) * cap];
-    const unsigned char* min_ok = &valid_[std::size_t(kMinDistance) * cap];
     std::uint64_t flat_main = 0;  // within eps[0]: the single attractor's count
     for (int e = 0; e < E; ++e) {
       std::uint64_t nf = 0, nm = 0;
       for (int j = 0; j < n; ++j) {
-        nf += flat_ok[j] && flat[j] <= c_.eps[e];
-        nm += min_ok[j] && mind[j] <= c_.eps[e];
+        nf += flat_ok_[j] && flat_[j] <= c_.eps[e];
+        nm += min_in_[std::size_t(e) * cap + j];
       }
       counts.flat_count[std::size_t(r) * E + e] += nf;
       counts.min_count[std::size_t(r) * E + e] += nm;
       if (e == 0) flat_main = nf;
-      // First and last entry into the eps-ball about theta* (the record, or -1).
+      // First and last entry into the eps-ball (the record, or -1).
       int* first = &entry_first_[std::size_t(e) * cap];
       int* last_in = &entry_last_[std::size_t(e) * cap];
       for (int j = 0; j < n; ++j) {
-        const bool in = flat_ok[j] && flat[j] <= c_.eps[e];
+        const bool in = flat_ok_[j] && flat_[j] <= c_.eps[e];
         first[j] = first[j] < 0 && in ? r : first[j];
         last_in[j] = in ? (last_in[j] < 0 ? r : last_in[j]) : -1;
       }
     }
-    // The single attractor, theta*, counted within eps[0].
+    // The single attractor (theta*, X*), counted within eps[0].
     counts.attractor[std::size_t(r) * counts.A] += flat_main;
-    if (r + 1 == plan_.records()) finish(counts, out);
+    if (last) finish(counts, out);
     const auto& ids = plan_.sample_ids;
+    const int d = model_.coords();
     for (auto it = std::lower_bound(ids.begin(), ids.end(), first_);
          it != ids.end() && *it < first_ + n_; ++it) {
       const auto s = static_cast<std::size_t>(it - ids.begin());
-      for (int i = 0; i < land_.d; ++i)
-        out.sample[(std::size_t(r) * out.S + s) * land_.d + i] =
+      for (int i = 0; i < d; ++i)
+        out.sample[(std::size_t(r) * out.S + s) * d + i] =
             static_cast<double>(x(i, int(*it - first_)));
     }
   }
@@ -205,62 +218,38 @@ class BnRegTile {
         lasts[l < 0 ? R : l] += 1;
       }
     }
-    // The sharpness ratios' fine histograms (trajectories fitted, for S_fit; live, else).
-    std::uint64_t* ratios = counts.final_counts.data();
-    const double s_star = static_cast<double>(land_.s_star);
-    for (int j = 0; j < n_; ++j) {
-      if (!diverged_[j]) {
-        const double sk = values_at(kSharpness, j), sg = values_at(kSharpnessGamma, j);
-        if (is_finite_(sk)) ++ratios[kRatioSharpness * kRatioBins + ratio_bin(sk / s_star)];
-        if (is_finite_(sg)) ++ratios[kRatioSharpnessGamma * kRatioBins + ratio_bin(sg / s_star)];
-      }
-      if (fit_[j].step >= 0 && is_finite_(fit_[j].sharpness))
-        ++ratios[kRatioSharpnessFit * kRatioBins + ratio_bin(fit_[j].sharpness / s_star)];
-    }
     if (!c_.save_final) return;
-    const double eps0 = c_.eps[0];
-    const unsigned char* min_ok = &valid_[std::size_t(kMinDistance) * cap];
+    const int d = model_.coords();
     for (int j = 0; j < n_; ++j) {
       const int settle = entry_last_[j];  // eps[0]'s row
       const auto gid = static_cast<std::size_t>(first_ + j);
       const bool flat = settle >= 0;
       FinalClass cls = kClassDiverged;
-      if (!diverged_[j])
-        cls = flat ? kClassFlat
-                   : (min_ok[j] && values_[std::size_t(kMinDistance) * cap + j] <= eps0
-                          ? kClassMinNotFlat
-                          : kClassNeither);
-      for (int i = 0; i < land_.d; ++i)
-        out.final_position[gid * land_.d + i] = static_cast<double>(x(i, j));
+      if (!diverged_[j]) cls = flat ? kClassFlat : (min_in_[j] ? kClassMinNotFlat : kClassNeither);
+      for (int i = 0; i < d; ++i) out.final_position[gid * d + i] = static_cast<double>(x(i, j));
       out.final_class[gid] = cls;
       out.final_attractor[gid] = flat ? 0 : -1;
       out.last_entry[gid] = flat ? plan_.record_steps[settle] : -1;
     }
   }
 
-  // The value of trajectory j's BnRegQuantity `slot` at this record.
-  double values_at(int slot, int j) const {
-    const auto at = std::find(slot_.begin(), slot_.end(), slot) - slot_.begin();
-    return values_[std::size_t(at) * cap_ + j];
-  }
-
-  double wd() const { return opt_.normalized ? 0.0 : opt_.wd; }
-
-  const L land_;
-  const Opt opt_;
+  const Model model_;
   const Config& c_;
   const Plan& plan_;
   const int cap_;
   std::int64_t first_ = 0;
   int n_ = 0;
-  std::vector<int> slot_;  // the BnRegQuantity of each of the plan's quantities
+  std::vector<int> slot_;  // the model's slot of each of the plan's quantities
   std::vector<double> alpha_at_;
   std::vector<T> x_;
   std::vector<unsigned char> diverged_;
-  std::vector<BnRegFit> fit_;
-  std::vector<int> entry_first_, entry_last_;  // [E][cap]
-  std::vector<double> values_;                 // [Q][cap]
-  std::vector<unsigned char> valid_;           // [Q][cap]
+  std::vector<Track> track_;
+  std::vector<int> entry_first_, entry_last_;   // [E][cap]
+  std::vector<double> values_;                  // [Q][cap]
+  std::vector<unsigned char> valid_, counted_;  // [Q][cap]
+  std::vector<double> flat_;                    // [cap]: the model's flat_value
+  std::vector<unsigned char> flat_ok_;          // [cap]
+  std::vector<unsigned char> min_in_;           // [E][cap]
 };
 
 }  // namespace ngdsim
