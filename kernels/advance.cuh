@@ -78,16 +78,16 @@ __device__ __forceinline__ const T* step_sizes(const RunParams& p) {
 
 // The trajectory's slot among the sampled paths (binary search of the sorted sample
 // ids), or -1: found once, used at every record.
-__device__ __forceinline__ int sample_slot(const RunParams& p, long long gid) {
-  int lo = 0, hi = p.S;
+__device__ __forceinline__ int sample_slot(const long long* ids, int S, long long gid) {
+  int lo = 0, hi = S;
   while (lo < hi) {
     const int mid = (lo + hi) / 2;
-    if (p.sample_ids[mid] < gid)
+    if (ids[mid] < gid)
       lo = mid + 1;
     else
       hi = mid;
   }
-  return lo < p.S && p.sample_ids[lo] == gid ? lo : -1;
+  return lo < S && ids[lo] == gid ? lo : -1;
 }
 
 // Registers per thread are capped so that 3 blocks of 256 fit on an SM (sm_90: 65536
@@ -152,7 +152,7 @@ __global__ void __launch_bounds__(kBlock, kMinBlocksPerSm<L::kDim, T>)
   for (int i = t; i < LogBins::kEdges; i += kBlock) edges[i] = p.edges[i];
   for (int i = t; i < LogBins::kCells; i += kBlock) cells[i] = p.bin_cells[i];
   if (t < E) eps[t] = p.eps_desc[t];
-  const int slot = active ? sample_slot(p, gid) : -1;
+  const int slot = active ? sample_slot(p.sample_ids, p.S, gid) : -1;
 
   T x[D];
   {

@@ -74,6 +74,73 @@ DeviceArray<V> to_device(const std::vector<V>& host) {
   return d;
 }
 
+// The rows of /final for one chunk of trajectories, on the device (empty without
+// --save-final); d coordinates per position.
+struct FinalRowsOnDevice {
+  DeviceArray<double> position;
+  DeviceArray<signed char> cls;
+  DeviceArray<int> attractor;
+  DeviceArray<long long> last_entry;
+  FinalRowsOnDevice(bool save, long long chunk, int d)
+      : position(save ? size_t(chunk) * d : 0),
+        cls(save ? size_t(chunk) : 0),
+        attractor(save ? size_t(chunk) : 0),
+        last_entry(save ? size_t(chunk) : 0) {}
+};
+
+// The chunk loop of every driver: for each piece of the leaves still to do,
+// launch_piece(first, n, leaves, leaf_moments) runs the kernel on trajectories
+// [first, first + n), which writes each leaf's moments (width per leaf) and the rows of
+// /final; the piece is reduced on the device to one node of the fixed tree and inserted,
+// the rows written, the progress counted and work.after called with so_far(), the
+// statistics accumulated on the device so far. Returns so_far() at the end.
+template <class Launch, class SoFar>
+Statistics run_pieces(const Config& c, DeviceWork& work, long long chunk, int width, int d,
+                      FinalRowsOnDevice& rows, std::atomic<std::int64_t>& progress,
+                      Launch&& launch_piece, SoFar&& so_far) {
+  const long long chunk_leaves = chunk / kBlock;
+  const long long total_leaves = (c.trajectories + kBlock - 1) / kBlock;
+  DeviceArray<Moments> nodes_a(size_t(chunk_leaves) * width), nodes_b(size_t(chunk_leaves) * width);
+  std::vector<Moments> node(width);
+  std::vector<double> h_position;
+  std::vector<std::int8_t> h_class;
+  std::vector<std::int32_t> h_attractor;
+  std::vector<std::int64_t> h_last;
+  // Each piece reduces on the device to one node of the fixed tree.
+  const LeafRanges pieces = tree_pieces(work.todo, chunk_leaves, total_leaves);
+  for (const LeafRange& piece : pieces) {
+    throw_if_stopped();
+    const long long first = piece.first * kBlock;
+    const int n = static_cast<int>(std::min(piece.end * kBlock, c.trajectories) - first);
+    const long long leaves = piece.end - piece.first;
+    launch_piece(first, n, leaves, nodes_a.get());
+    int level = 0;
+    const Moments* src = reduce_chunk(nodes_a.get(), nodes_b.get(), leaves, width, level);
+    NGDSIM_CUDA_CHECK(
+        cudaMemcpy(node.data(), src, node.size() * sizeof(Moments), cudaMemcpyDeviceToHost));
+    work.tree->insert(level, piece.first >> level, node);
+    if (work.rows) {
+      h_position.resize(size_t(n) * d);
+      h_class.resize(n);
+      h_attractor.resize(n);
+      h_last.resize(n);
+      rows.position.download(h_position.data(), h_position.size());
+      rows.cls.download(reinterpret_cast<signed char*>(h_class.data()), n);
+      rows.attractor.download(h_attractor.data(), n);
+      rows.last_entry.download(reinterpret_cast<long long*>(h_last.data()), n);
+      work.rows->write(first, n, h_position.data(), h_class.data(), h_attractor.data(),
+                       h_last.data());
+    }
+    progress += static_cast<std::int64_t>(n) * c.steps;
+    if (work.after) work.after(piece, so_far);
+  }
+  NGDSIM_CUDA_CHECK(cudaDeviceSynchronize());
+  Statistics s = so_far();
+  s.chunk = chunk;
+  s.chunks = static_cast<std::int64_t>(pieces.size());
+  return s;
+}
+
 template <class L, class Opt, class T>
 Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan& plan,
                       std::atomic<std::int64_t>& progress, DeviceWork& work) {
@@ -128,12 +195,7 @@ Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan
   last_entry_count.zero();
   sample.zero();
 
-  const long long chunk_leaves = chunk / kBlock;
-  DeviceArray<Moments> nodes_a(size_t(chunk_leaves) * width), nodes_b(size_t(chunk_leaves) * width);
-  DeviceArray<double> final_position(c.save_final ? size_t(chunk) * D : 0);
-  DeviceArray<signed char> final_class(c.save_final ? size_t(chunk) : 0);
-  DeviceArray<int> final_attractor(c.save_final ? size_t(chunk) : 0);
-  DeviceArray<long long> last_entry(c.save_final ? size_t(chunk) : 0);
+  FinalRowsOnDevice rows(c.save_final, chunk, D);
 
   const double* alpha_d = nullptr;
   const float* alpha_f = nullptr;
@@ -157,12 +219,6 @@ Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan
               S,
               c.divergence_bound,
               c.save_final};
-  const long long total_leaves = (c.trajectories + kBlock - 1) / kBlock;
-  std::vector<Moments> node(width);
-  std::vector<double> h_position;
-  std::vector<std::int8_t> h_class;
-  std::vector<std::int32_t> h_attractor;
-  std::vector<std::int64_t> h_last;
 
   // The counts and sampled paths accumulated on the device so far.
   auto so_far = [&] {
@@ -195,46 +251,16 @@ Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan
     return s;
   };
 
-  // Each piece reduces on the device to one node of the fixed tree.
-  const LeafRanges pieces = tree_pieces(work.todo, chunk_leaves, total_leaves);
-  for (const LeafRange& piece : pieces) {
-    throw_if_stopped();
-    const long long first = piece.first * kBlock;
-    const int n = static_cast<int>(std::min(piece.end * kBlock, c.trajectories) - first);
-    const long long leaves = piece.end - piece.first;
-    DeviceOutputs out{histogram.get(),        counters.get(),    first_entry.get(),
-                      last_entry_count.get(), sample.get(),      nodes_a.get(),
-                      final_position.get(),   final_class.get(), final_attractor.get(),
-                      last_entry.get()};
+  auto launch_piece = [&](long long first, int n, long long leaves, Moments* leaf_moments) {
+    const DeviceOutputs out{histogram.get(),        counters.get(), first_entry.get(),
+                            last_entry_count.get(), sample.get(),   leaf_moments,
+                            rows.position.get(),    rows.cls.get(), rows.attractor.get(),
+                            rows.last_entry.get()};
     launch(advance_leaves<L, Opt, T>, dim3(static_cast<unsigned>(leaves)), dim3(kBlock), land, opt,
            p, out, first, n);
     NGDSIM_CUDA_CHECK_LAUNCH("advance_leaves");
-    int level = 0;
-    const Moments* src = reduce_chunk(nodes_a.get(), nodes_b.get(), leaves, width, level);
-    NGDSIM_CUDA_CHECK(
-        cudaMemcpy(node.data(), src, node.size() * sizeof(Moments), cudaMemcpyDeviceToHost));
-    work.tree->insert(level, piece.first >> level, node);
-    if (work.rows) {
-      h_position.resize(size_t(n) * D);
-      h_class.resize(n);
-      h_attractor.resize(n);
-      h_last.resize(n);
-      final_position.download(h_position.data(), h_position.size());
-      final_class.download(reinterpret_cast<signed char*>(h_class.data()), n);
-      final_attractor.download(h_attractor.data(), n);
-      last_entry.download(reinterpret_cast<long long*>(h_last.data()), n);
-      work.rows->write(first, n, h_position.data(), h_class.data(), h_attractor.data(),
-                       h_last.data());
-    }
-    progress += static_cast<std::int64_t>(n) * c.steps;
-    if (work.after) work.after(piece, so_far);
-  }
-  NGDSIM_CUDA_CHECK(cudaDeviceSynchronize());
-
-  Statistics s = so_far();
-  s.chunk = chunk;
-  s.chunks = static_cast<std::int64_t>(pieces.size());
-  return s;
+  };
+  return run_pieces(c, work, chunk, width, D, rows, progress, launch_piece, so_far);
 }
 
 // The optimizer x precision dispatch for one landscape; the landscape's generated

@@ -85,18 +85,7 @@ __global__ void __launch_bounds__(kBlock)
   const int padded = (len + kLanes - 1) / kLanes * kLanes;
   for (int i = t; i < Q * LogBins::kBins; i += kBlock) hist[i] = 0;
   for (int i = t; i < cl.size(); i += kBlock) cnt[i] = 0;
-  int slot = -1;  // among the sampled paths
-  if (active) {
-    int lo = 0, hi = p.S;
-    while (lo < hi) {
-      const int mid = (lo + hi) / 2;
-      if (p.sample_ids[mid] < gid)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-    slot = lo < p.S && p.sample_ids[lo] == gid ? lo : -1;
-  }
+  const int slot = active ? sample_slot(p.sample_ids, p.S, gid) : -1;  // or not sampled
 
   T w[D];
   {
@@ -267,12 +256,7 @@ Statistics run_model_chunks(const Model& model, const Config& c, const Plan& pla
   finals.zero();
   sample.zero();
 
-  const long long chunk_leaves = chunk / kBlock;
-  DeviceArray<Moments> nodes_a(size_t(chunk_leaves) * width), nodes_b(size_t(chunk_leaves) * width);
-  DeviceArray<double> final_position(c.save_final ? size_t(chunk) * d : 0);
-  DeviceArray<signed char> final_class(c.save_final ? size_t(chunk) : 0);
-  DeviceArray<int> final_attractor(c.save_final ? size_t(chunk) : 0);
-  DeviceArray<long long> final_last(c.save_final ? size_t(chunk) : 0);
+  FinalRowsOnDevice rows(c.save_final, chunk, d);
 
   ModelParams p{};
   p.init = c.init_dist;
@@ -293,13 +277,6 @@ Statistics run_model_chunks(const Model& model, const Config& c, const Plan& pla
   p.bound = c.divergence_bound;
   p.save_final = c.save_final;
   for (int s = 0; s < Q; ++s) p.slot[s] = quantity_slot(c.landscape, plan.quantities[s]);
-
-  const long long total_leaves = (c.trajectories + kBlock - 1) / kBlock;
-  std::vector<Moments> node(width);
-  std::vector<double> h_position;
-  std::vector<std::int8_t> h_class;
-  std::vector<std::int32_t> h_attractor;
-  std::vector<std::int64_t> h_last;
 
   auto so_far = [&] {
     Statistics s;
@@ -332,44 +309,16 @@ Statistics run_model_chunks(const Model& model, const Config& c, const Plan& pla
     return s;
   };
 
-  const LeafRanges pieces = tree_pieces(work.todo, chunk_leaves, total_leaves);
-  for (const LeafRange& piece : pieces) {
-    throw_if_stopped();
-    const long long first = piece.first * kBlock;
-    const int n = static_cast<int>(std::min(piece.end * kBlock, c.trajectories) - first);
-    const long long leaves = piece.end - piece.first;
-    const ModelOutputs out{histogram.get(),       counters.get(),       first_entry.get(),
-                           last_entry.get(),      finals.get(),         sample.get(),
-                           nodes_a.get(),         final_position.get(), final_class.get(),
-                           final_attractor.get(), final_last.get()};
+  auto launch_piece = [&](long long first, int n, long long leaves, Moments* leaf_moments) {
+    const ModelOutputs out{histogram.get(),      counters.get(),       first_entry.get(),
+                           last_entry.get(),     finals.get(),         sample.get(),
+                           leaf_moments,         rows.position.get(),  rows.cls.get(),
+                           rows.attractor.get(), rows.last_entry.get()};
     launch(advance_model<Model, T>, dim3(static_cast<unsigned>(leaves)), dim3(kBlock), model, p,
            out, first, n);
     NGDSIM_CUDA_CHECK_LAUNCH("advance_model");
-    int level = 0;
-    const Moments* src = reduce_chunk(nodes_a.get(), nodes_b.get(), leaves, width, level);
-    NGDSIM_CUDA_CHECK(
-        cudaMemcpy(node.data(), src, node.size() * sizeof(Moments), cudaMemcpyDeviceToHost));
-    work.tree->insert(level, piece.first >> level, node);
-    if (work.rows) {
-      h_position.resize(size_t(n) * d);
-      h_class.resize(n);
-      h_attractor.resize(n);
-      h_last.resize(n);
-      final_position.download(h_position.data(), h_position.size());
-      final_class.download(reinterpret_cast<signed char*>(h_class.data()), n);
-      final_attractor.download(h_attractor.data(), n);
-      final_last.download(reinterpret_cast<long long*>(h_last.data()), n);
-      work.rows->write(first, n, h_position.data(), h_class.data(), h_attractor.data(),
-                       h_last.data());
-    }
-    progress += static_cast<std::int64_t>(n) * c.steps;
-    if (work.after) work.after(piece, so_far);
-  }
-  NGDSIM_CUDA_CHECK(cudaDeviceSynchronize());
-  Statistics s = so_far();
-  s.chunk = chunk;
-  s.chunks = static_cast<std::int64_t>(pieces.size());
-  return s;
+  };
+  return run_pieces(c, work, chunk, width, d, rows, progress, launch_piece, so_far);
 }
 
 }  // namespace ngdsim::NGDSIM_KERNEL_NS

@@ -55,7 +55,7 @@ TEST(ChunkPlan, HandChecked) {
   EXPECT_EQ(one.chunk_bytes, 2u * 149 * 5 * 40);
   // alpha, edges and binning cells, steps, eps and their order, sample ids, histograms,
   // counters (2E + A + Q + 3 = 16), first and last entries per eps, sampled paths.
-  EXPECT_EQ(one.fixed_bytes, 5000u * 8 + 241 * 8 + 809 * 4 + 149 * 8 + 3 * 12 + 64 * 8 +
+  EXPECT_EQ(one.fixed_bytes, 5000u * 8 + 241 * 8 + 1081 * 4 + 149 * 8 + 3 * 12 + 64 * 8 +
                                  149u * 5 * 242 * 8 + 149u * 16 * 8 + 150 * 2 * 3 * 8 +
                                  149u * 64 * 2 * 8);
   // 10^8 trajectories on an 80 GB card fit one chunk of 2^27.

@@ -62,7 +62,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"bilinear_shape", "--landscape bilinear --param m=2 --param A=1,2,3",
                 "param A '1,2,3'"},
         BadCase{"bilinear_nan", "--landscape bilinear --param m=2 --param A=1,0,0,nan",
-                "param A '1,0,0,nan'"},
+                "param A 'nan' for landscape bilinear"},
         BadCase{"bilinear_singular", "--landscape bilinear --param m=2 --param A=1,2,2,4",
                 "smallest singular value"},
         BadCase{"quadric_equal", "--landscape quadric --param a=2 --param b=2", "equally flat"},

@@ -92,8 +92,9 @@ TEST(Wilson, MatchesHandComputedIntervals) {
 struct Binning {
   std::vector<double> edges = std::vector<double>(LogBins::kEdges);
   std::vector<std::int32_t> cells = std::vector<std::int32_t>(LogBins::kCells);
-  Binning() {
-    LogBins::fill_edges(edges.data());
+  // The default edges, or another spread (msense: low = -30, 6 per decade).
+  explicit Binning(int low = LogBins::kLowDecade, int per_decade = LogBins::kPerDecade) {
+    LogBins::fill_edges(edges.data(), low, per_decade);
     LogBins::fill_cells(edges.data(), cells.data());
   }
   int operator()(double v) const { return LogBins::bin(edges.data(), cells.data(), v); }
@@ -105,8 +106,8 @@ double from_bits(std::uint64_t b) {
   return v;
 }
 
-TEST(LogBins, BinEqualsBruteForceEdgeCount) {
-  const Binning bin;
+// Every probe's bin equals the number of edges at or below it.
+void expect_brute_force_bins(const Binning& bin) {
   const auto& edges = bin.edges;
   auto brute = [&](double v) {
     return int(std::upper_bound(edges.begin(), edges.end(), v) - edges.begin());
@@ -130,7 +131,7 @@ TEST(LogBins, BinEqualsBruteForceEdgeCount) {
     probes.push_back(from_bits(0xfff0000000000000ull | payload));
   }
   std::mt19937_64 rng(3);
-  std::uniform_real_distribution<double> u(-25.0, 12.0);
+  std::uniform_real_distribution<double> u(-35.0, 12.0);
   for (int i = 0; i < 200000; ++i) probes.push_back(std::pow(10.0, u(rng)));
   for (int i = 0; i < 200000; ++i) probes.push_back(from_bits(rng()));  // any bit pattern
   for (double v : probes) {
@@ -142,9 +143,28 @@ TEST(LogBins, BinEqualsBruteForceEdgeCount) {
     else
       ASSERT_EQ(loose, expect) << v;
   }
+}
+
+TEST(LogBins, BinEqualsBruteForceEdgeCount) {
+  const Binning bin;
+  expect_brute_force_bins(bin);
+  const auto& edges = bin.edges;
   EXPECT_EQ(LogBins::kBins, 242);
   EXPECT_DOUBLE_EQ(edges[0], 1e-20);
   EXPECT_DOUBLE_EQ(edges[8], 1e-19);
+}
+
+TEST(LogBins, WideEdgesDownTo1e30BinLikeBruteForce) {
+  const Binning bin(-30, 6);
+  expect_brute_force_bins(bin);
+  EXPECT_DOUBLE_EQ(bin.edges[0], 1e-30);
+  EXPECT_DOUBLE_EQ(bin.edges[6], 1e-29);
+  EXPECT_DOUBLE_EQ(bin.edges[LogBins::kEdges - 1], 1e10);
+  EXPECT_EQ(bin(1e-31), 0);
+  EXPECT_EQ(bin(bin.edges[0]), 1);
+  for (int i = 0; i + 1 < LogBins::kCells; ++i)
+    ASSERT_LE(bin.cells[i + 1] - bin.cells[i], 1) << "cell " << i;
+  EXPECT_EQ(bin.cells.front(), 0);
 }
 
 TEST(LogBins, EveryCellHoldsAtMostOneEdge) {

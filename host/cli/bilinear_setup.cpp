@@ -21,23 +21,7 @@ BilinearSpec bilinear_spec(const Config& c) {
     normals(RandomKey{c.seed, 0, 0, Purpose::kLandscape}, z.data(), m * m);
     for (double v : z) b.A.push_back(v / std::sqrt(double(m)));
   } else {
-    std::istringstream in(text);
-    std::string item;
-    while (std::getline(in, item, ',')) {
-      std::size_t used = 0;
-      double v = NAN;
-      try {
-        v = std::stod(item, &used);
-      } catch (const std::logic_error&) {
-        used = 0;
-      }
-      if (used != item.size() || used == 0 || !std::isfinite(v))
-        throw UsageError("invalid param A '" + text +
-                         "' for landscape bilinear: entries must be "
-                         "finite numbers, m x m = " +
-                         std::to_string(m * m) + " of them, row-major");
-      b.A.push_back(v);
-    }
+    b.A = param_numbers(text, "A", "bilinear");
     if (static_cast<int>(b.A.size()) != m * m)
       throw UsageError("invalid param A '" + text + "' for landscape bilinear: has " +
                        std::to_string(b.A.size()) + " entries, m x m = " + std::to_string(m * m) +

@@ -175,7 +175,7 @@ const std::vector<LandscapeInfo>& landscapes() {
         "U in R^{d x rp}, y_i = <A_i, U* U*^T>, U* of rank r: a strict saddle at U = 0, the "
         "low-rank solutions U U^T = X* and, for m well below d(d+1)/2, global minima of higher "
         "rank (Ma, Liang and Fattahi 2025)",
-        {{"d", "2..8", "4", "matrix size: U U^T is d x d"},
+        {{"d", "2..16", "4", "matrix size: U U^T is d x d"},
          {"rp", "1..16/d", "4", "columns of U (over-parameterized when rp > r)"},
          {"r", "1..min(d, rp)", "1", "rank of the ground truth X* = U* U*^T"},
          {"m", "1.., m d^2 <= 4096", "8", "number of measurements"},
@@ -190,7 +190,7 @@ const std::vector<LandscapeInfo>& landscapes() {
         {}};
     msense.check_params = [info = msense](const std::map<std::string, std::string>& g) {
       reject_unknown(g, info);
-      const int d = int_param(g, info.params[0], 2, 8, info.name);
+      const int d = int_param(g, info.params[0], 2, kMaxDim, info.name);
       const int rp = int_param(g, info.params[1], 1, kMaxDim, info.name);
       int_param(g, info.params[2], 1, kMaxDim, info.name);
       int_param(g, info.params[3], 1, 4096, info.name);

@@ -17,6 +17,7 @@
 #include "cli/registry.hpp"
 #include "cpu/lanes.hpp"
 #include "cpu/philox_lanes.hpp"
+#include "cpu/tile_moments.hpp"
 #include "ngdsim/init.hpp"
 #include "ngdsim/observe.hpp"
 #include "stats/moment_tree.hpp"
@@ -127,13 +128,7 @@ class CpuTile {
       record(r, counts, out);
       counts.sign_draws[r] += sign_draws;
       counts.critical[r] += critical;
-      for (int l = 0; l < leaves; ++l) {
-        const int off = l * kLeafSize, len = std::min(kLeafSize, n - off);
-        const int padded = (len + kLanes - 1) / kLanes * kLanes;
-        for (int q = 0; q < kNumQuantities; ++q)
-          leaf[l][std::size_t(r) * kNumQuantities + q] = leaf_moments(
-              &values_[std::size_t(q) * cap_ + off], &valid_[std::size_t(q) * cap_ + off], padded);
-      }
+      tile_leaf_moments(values_.data(), valid_.data(), cap_, n, kNumQuantities, r, leaf);
     }
     for (int l = 0; l < leaves; ++l) tree.insert(0, first / kLeafSize + l, std::move(leaf[l]));
     progress += static_cast<std::int64_t>(n) * c_.steps;

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "cli/config.hpp"
+#include "cpu/tile_moments.hpp"
 #include "stats/moment_tree.hpp"
 #include "stats/statistics.hpp"
 #include "study/models.hpp"
@@ -72,13 +73,7 @@ class ModelTile {
       for (int j = 0; j < n_; ++j) advance(j, k, k_end);
       k = k_end;
       record(r, counts, out);
-      for (int l = 0; l < leaves; ++l) {
-        const int off = l * kLeafSize, len = std::min(kLeafSize, n - off);
-        const int padded = (len + kLanes - 1) / kLanes * kLanes;
-        for (int q = 0; q < Q; ++q)
-          leaf[l][std::size_t(r) * Q + q] = leaf_moments(
-              &values_[std::size_t(q) * cap_ + off], &valid_[std::size_t(q) * cap_ + off], padded);
-      }
+      tile_leaf_moments(values_.data(), valid_.data(), cap_, n, Q, r, leaf);
     }
     for (int l = 0; l < leaves; ++l) tree.insert(0, first / kLeafSize + l, std::move(leaf[l]));
     progress += static_cast<std::int64_t>(n) * c_.steps;

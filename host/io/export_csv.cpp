@@ -16,6 +16,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The five quantities of the steps table: the common ones, or, for a landscape that
+// records its own list (msense: no phi), its first five.
+std::vector<std::string> csv_quantities(hid_t file, const std::string& group) {
+  if (H5Lexists(file, (group + "observables/lam_next").c_str(), H5P_DEFAULT) > 0)
+    return {"f", "err", "lam_next", "tail", "eff_rank"};
+  return std::vector<std::string>(std::begin(kQuantityNames), std::end(kQuantityNames));
+}
+
 // Shortest text that reads back as the same double; "inf" / "nan" as R reads them.
 std::string number(double v) {
   if (std::isnan(v)) return "NA";
@@ -89,9 +97,9 @@ void step_rows(hid_t file, const Point& p, std::ostream& o) {
   h5::Handle settling = h5::open_group(file, p.group + "settling");
   const auto last = h5::read_doubles(settling, "last_entry_count");
   std::vector<std::vector<double>> mean, quant;
-  for (const char* q : kQuantityNames) {
-    mean.push_back(h5::read_doubles(obs, std::string(q) + "/mean/value"));
-    quant.push_back(h5::read_doubles(obs, std::string(q) + "/quantiles/value"));
+  for (const auto& q : csv_quantities(file, p.group)) {
+    mean.push_back(h5::read_doubles(obs, q + "/mean/value"));
+    quant.push_back(h5::read_doubles(obs, q + "/quantiles/value"));
   }
   std::vector<double> settled(E, 0.0);
   for (std::size_t r = 0; r < R; ++r)
@@ -182,7 +190,7 @@ void export_csv(const std::string& path, const std::string& dir, bool force, std
     summary << ",p_diverged,p_diverged_low,p_diverged_high,trajectories,steps\n";
     steps << lead << "step,time,alpha,eps,p_flat,p_flat_low,p_flat_high,p_min,p_min_low,"
           << "p_min_high,p_diverged,not_settled";
-    for (const char* q : kQuantityNames) {
+    for (const auto& q : csv_quantities(file, points[0].group)) {
       steps << "," << q << "_mean";
       for (const char* l : kLevels) steps << "," << q << "_" << l;
     }

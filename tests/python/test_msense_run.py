@@ -243,3 +243,35 @@ def test_refusals(tmp_path, extra, setting):
     assert r.returncode == 2, r.stderr
     assert setting in r.stderr
     assert not (tmp_path / "m.h5").exists()
+
+
+def test_saddle_figure_and_csv_export(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    if os.environ.get("NGDSIM_TEST_SCALE") == "sanitize":
+        pytest.skip("pure Python, run in the main pass")
+    monkeypatch.setenv("NGDSIM_PLOT_CHECK", "1")  # each figure checked: not blank, text inside
+    run(tmp_path, "--optimizer", "ipgd", "--sigma", "1e-6", "--init", "zero")
+    from ngdsim import plot
+    written = plot.plot_run(ngdsim.load(tmp_path / "m.h5"), tmp_path / "plots")
+    names = {os.path.basename(p) for p in written}
+    assert {"saddle.png", "quantiles.png", "p_flat.png"} <= names, names
+    assert "sharpness.png" not in names and "landscape.png" not in names
+    e = subprocess.run([EXE, "export", "m.h5", "--csv", "csv"], cwd=tmp_path,
+                       capture_output=True, text=True)
+    assert e.returncode == 0, e.stderr
+    header = (tmp_path / "csv" / "steps.csv").read_text().splitlines()[0].split(",")
+    assert "err_median" in header and "lam_next_mean" in header and "phi_mean" not in header
+
+
+def test_shards_merge_to_the_whole_run(tmp_path):
+    common = ["--optimizer", "ipgd", "--sigma", "1e-4", "--init", "zero", "--trajectories", "1000"]
+    run(tmp_path, *common, out="whole.h5")
+    for i in range(2):
+        run(tmp_path, *common, "--shard", f"{i}/2", out=f"s{i}.h5")
+    m = subprocess.run([EXE, "merge", "s0.h5", "s1.h5", "--out", "merged.h5"], cwd=tmp_path,
+                       capture_output=True, text=True)
+    assert m.returncode == 0, m.stderr
+    a, b = results_of(tmp_path / "whole.h5"), results_of(tmp_path / "merged.h5")
+    assert a.keys() == b.keys()
+    for k in a:
+        assert a[k] == b[k], k
