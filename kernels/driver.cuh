@@ -74,6 +74,14 @@ DeviceArray<V> to_device(const std::vector<V>& host) {
   return d;
 }
 
+// Copies a device tally of 64-bit counts into a Statistics array of the same length.
+template <class V>
+void download_counts(const DeviceArray<unsigned long long>& from, std::vector<V>& to) {
+  std::vector<unsigned long long> buf(to.size());
+  from.download(buf.data(), buf.size());
+  std::copy(buf.begin(), buf.end(), to.begin());
+}
+
 // The rows of /final for one chunk of trajectories, on the device (empty without
 // --save-final); d coordinates per position.
 struct FinalRowsOnDevice {
@@ -226,14 +234,9 @@ Statistics run_chunks(const L& land, const Opt& opt, const Config& c, const Plan
     s.allocate(R, E, A, S, D);
     std::vector<unsigned long long> hc(size_t(R) * cl.size());
     counters.download(hc.data(), hc.size());
-    std::vector<unsigned long long> hh(size_t(R) * kNumQuantities * LogBins::kBins);
-    histogram.download(hh.data(), hh.size());
-    std::copy(hh.begin(), hh.end(), s.histogram.begin());
-    std::vector<unsigned long long> he(size_t(E) * (R + 1));
-    first_entry.download(he.data(), he.size());
-    std::copy(he.begin(), he.end(), s.first_entry_count.begin());
-    last_entry_count.download(he.data(), he.size());
-    std::copy(he.begin(), he.end(), s.last_entry_count.begin());
+    download_counts(histogram, s.histogram);
+    download_counts(first_entry, s.first_entry_count);
+    download_counts(last_entry_count, s.last_entry_count);
     sample.download(s.sample.data(), s.sample.size());
     for (int r = 0; r < R; ++r) {
       const unsigned long long* row = &hc[size_t(r) * cl.size()];

@@ -283,17 +283,10 @@ Statistics run_model_chunks(const Model& model, const Config& c, const Plan& pla
     s.allocate(R, E, 1, S, d, Q, plan.C(), plan.final_count_size);
     std::vector<unsigned long long> hc(size_t(R) * cl.size());
     counters.download(hc.data(), hc.size());
-    std::vector<unsigned long long> buf(s.histogram.size());
-    histogram.download(buf.data(), buf.size());
-    std::copy(buf.begin(), buf.end(), s.histogram.begin());
-    buf.resize(size_t(E) * (R + 1));
-    first_entry.download(buf.data(), buf.size());
-    std::copy(buf.begin(), buf.end(), s.first_entry_count.begin());
-    last_entry.download(buf.data(), buf.size());
-    std::copy(buf.begin(), buf.end(), s.last_entry_count.begin());
-    buf.resize(s.final_counts.size());
-    finals.download(buf.data(), buf.size());
-    std::copy(buf.begin(), buf.end(), s.final_counts.begin());
+    download_counts(histogram, s.histogram);
+    download_counts(first_entry, s.first_entry_count);
+    download_counts(last_entry, s.last_entry_count);
+    download_counts(finals, s.final_counts);
     sample.download(s.sample.data(), s.sample.size());
     for (int r = 0; r < R; ++r) {
       const unsigned long long* row = &hc[size_t(r) * cl.size()];

@@ -8,6 +8,7 @@
 #include "observe.hpp"
 #include "optimizers/gdwd.hpp"
 #include "optimizers/ngd.hpp"
+#include "unit_direction.hpp"
 
 namespace ngdsim {
 
@@ -80,14 +81,7 @@ NGDSIM_HD T bnreg_direction(const BnReg<T, D>& land, const Ngd&, const T (&w)[D]
   const T loss = land.loss_grad(w, v);
   const T n2 = squared_norm(v);
   if (n2 == T(0)) {
-    // A direction of the d dimensions of w (the padding stays zero).
-    key.purpose = Purpose::kRandomDirection;
-    double z[D] = {};
-    normals(key, z, land.d);
-    double z2 = 0.0;
-    for (int i = 0; i < D; ++i) z2 += z[i] * z[i];
-    const double inv = 1.0 / sqrt(z2);
-    for (int i = 0; i < D; ++i) v[i] = static_cast<T>(z[i] * inv);
+    random_unit_direction(key, land.d, v);  // the padding stays zero
   } else {
     const T inv = T(1) / sqrt(n2);
     for (int i = 0; i < D; ++i) v[i] = v[i] * inv;

@@ -6,6 +6,7 @@
 #include "init.hpp"
 #include "landscapes/msense.hpp"
 #include "random.hpp"
+#include "unit_direction.hpp"
 
 namespace ngdsim {
 
@@ -60,13 +61,7 @@ NGDSIM_HD bool msense_step(const MSense<T, D>& land, const MSenseOptimizer& opt,
   if (opt.kind == MSenseOptimizer::kNgd) {
     const T n2 = squared_norm(v);
     if (n2 == T(0)) {
-      key.purpose = Purpose::kRandomDirection;
-      double z[D] = {};
-      normals(key, z, n);
-      double z2 = 0.0;
-      for (int i = 0; i < D; ++i) z2 += z[i] * z[i];
-      const double inv = 1.0 / sqrt(z2);
-      for (int i = 0; i < D; ++i) v[i] = static_cast<T>(z[i] * inv);
+      random_unit_direction(key, n, v);
     } else {
       const T inv = T(1) / sqrt(n2);
       for (int i = 0; i < D; ++i) v[i] = v[i] * inv;

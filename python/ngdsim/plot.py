@@ -602,6 +602,27 @@ def _fig_p_flat(figs, r: Result):
     return True
 
 
+def _quantile_bands(ax, x, qs, colour, opts):
+    """The median of quantiles qs [R, 5] over the 25-75% and 5-95% bands."""
+    ax.fill_between(x, qs[:, 0], qs[:, 4], color=colour, alpha=0.2, linewidth=0,
+                    label="5–95% of trajectories")
+    ax.fill_between(x, qs[:, 1], qs[:, 3], color=colour, alpha=0.4, linewidth=0,
+                    label="25–75%")
+    ax.plot(x, qs[:, 2], color=colour, lw=opts.lw(1.8), label="median")
+
+
+def _own_figure(figs, r: Result, name, needs, columns):
+    """A figure of a landscape's own quantities: (fig, axes, panels) when r records
+    `needs` and some of the figure's panels are chosen, else None."""
+    if needs not in r.observables:
+        return None
+    panels = _chosen(name, RUN_PANELS[name], figs.opts)
+    if not panels:
+        return None
+    fig, axes = figs.new(name, len(panels), columns)
+    return fig, axes, panels
+
+
 def _fig_quantiles(figs, r: Result):
     opts = figs.opts
     panels = [p for p in _chosen("quantiles", RUN_PANELS["quantiles"], opts)
@@ -614,12 +635,7 @@ def _fig_quantiles(figs, r: Result):
     for ax, panel in zip(axes, panels):
         key, title, ylabel = _QUANTITIES[panel]
         qs = _positive(r.observables[key])
-        colour = _cycle(RUN_PANELS["quantiles"].index(panel))
-        ax.fill_between(x, qs[:, 0], qs[:, 4], color=colour, alpha=0.2, linewidth=0,
-                        label="5–95% of trajectories")
-        ax.fill_between(x, qs[:, 1], qs[:, 3], color=colour, alpha=0.4, linewidth=0,
-                        label="25–75%")
-        ax.plot(x, qs[:, 2], color=colour, lw=opts.lw(1.8), label="median")
+        _quantile_bands(ax, x, qs, _cycle(RUN_PANELS["quantiles"].index(panel)), opts)
         # NGD's distance to the flat minima oscillates at about alpha_k; alpha_k has no
         # such meaning for f or phi, so only the distance panel shows it.
         if panel == "distance" and alpha is not None:
@@ -641,12 +657,10 @@ def _fig_quantiles(figs, r: Result):
 def _fig_sharpness(figs, r: Result):
     """bnreg: the sharpness against 2/eff_lr (the edge of stability), and |w|."""
     opts = figs.opts
-    if "sharpness/quantiles" not in r.observables:
+    made = _own_figure(figs, r, "sharpness", "sharpness/quantiles", 2)
+    if made is None:
         return False
-    panels = _chosen("sharpness", RUN_PANELS["sharpness"], opts)
-    if not panels:
-        return False
-    fig, axes = figs.new("sharpness", len(panels), 2)
+    fig, axes, panels = made
     x = r.step + 1.0
     s_star = float(r.summary.get("S_star", np.nan))
     for ax, panel in zip(axes, panels):
@@ -685,12 +699,10 @@ def _fig_sharpness(figs, r: Result):
 def _fig_saddle(figs, r: Result):
     """msense: err and lam_next against the step, and the escape from U = 0."""
     opts = figs.opts
-    if "lam_next/quantiles" not in r.observables:
+    made = _own_figure(figs, r, "saddle", "lam_next/quantiles", 3)
+    if made is None:
         return False
-    panels = _chosen("saddle", RUN_PANELS["saddle"], opts)
-    if not panels:
-        return False
-    fig, axes = figs.new("saddle", len(panels), 3)
+    fig, axes, panels = made
     x = r.step + 1.0
     n = r.trajectories
     # values below the first histogram edge (1e-30 on msense) are drawn at it
@@ -706,11 +718,7 @@ def _fig_saddle(figs, r: Result):
         if panel in titles:
             qs = np.asarray(r.observables[f"{panel}/quantiles"], dtype=float)
             qs = np.where(np.isfinite(qs), np.maximum(qs, floor), np.nan)
-            ax.fill_between(x, qs[:, 0], qs[:, 4], color=colour, alpha=0.2, linewidth=0,
-                            label="5–95% of trajectories")
-            ax.fill_between(x, qs[:, 1], qs[:, 3], color=colour, alpha=0.4, linewidth=0,
-                            label="25–75%")
-            ax.plot(x, qs[:, 2], color=colour, lw=opts.lw(1.8), label="median")
+            _quantile_bands(ax, x, qs, colour, opts)
             if panel == "lam_next":
                 for j, tau in enumerate(np.atleast_1d(r.summary.get("tau", []))):
                     ax.axhline(float(tau), color="black", ls=":" if j else "--",

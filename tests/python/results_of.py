@@ -20,6 +20,14 @@ def results_of(path):
     return out
 
 
+def assert_same_results(a_path, b_path):
+    """Both files hold the same study: every dataset and result attribute byte for byte."""
+    a, b = results_of(a_path), results_of(b_path)
+    assert a.keys() == b.keys(), set(a) ^ set(b)
+    for k in a:
+        assert a[k] == b[k], k
+
+
 def run_and_read(exe, args, d, name):
     """Runs `exe run ARGS --out NAME` in folder d; (results_of the file, standard output)."""
     import subprocess

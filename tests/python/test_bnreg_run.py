@@ -352,7 +352,7 @@ def test_mpi_ranks_write_the_single_process_file(tmp_path):
 ], ids=["gdwd", "float", "ngd", "d5", "d13"])
 def test_emulated_kernel_equals_the_cpu_path_byte_for_byte(tmp_path, extra):
     sys.path.insert(0, os.path.dirname(__file__))
-    from results_of import results_of
+    from results_of import assert_same_results
     n = "700" if os.environ.get("NGDSIM_TEST_SCALE") == "sanitize" else "1300"
     for backend in ("cpu", "emulated"):
         r = run(tmp_path, "--trajectories", n, "--steps", "400", "--save-final", "--sample-paths",
@@ -361,10 +361,7 @@ def test_emulated_kernel_equals_the_cpu_path_byte_for_byte(tmp_path, extra):
         if "this build has no emulated device" in r.stderr:
             pytest.skip("this build has no emulated device")
         assert r.returncode == 0, r.stderr
-    a, b = results_of(tmp_path / "cpu.h5"), results_of(tmp_path / "emulated.h5")
-    assert a.keys() == b.keys()
-    for k in a:
-        assert a[k] == b[k], k
+    assert_same_results(tmp_path / "cpu.h5", tmp_path / "emulated.h5")
 
 
 def test_stored_configuration_keeps_the_data_as_written_and_reruns(tmp_path):

@@ -17,7 +17,7 @@ EXE = os.path.abspath(os.environ.get("NGDSIM_EXE", os.path.join(ROOT, "build", "
 sys.path.insert(0, os.path.join(ROOT, "python"))
 sys.path.insert(0, os.path.dirname(__file__))
 import ngdsim  # noqa: E402
-from results_of import results_of  # noqa: E402
+from results_of import assert_same_results  # noqa: E402
 
 # Data set C (d = rp = 3, r = 1, m = 12).
 C_A = [0.56, -0.73, 0.31, -0.73, 1.21, -0.74, 0.31, -0.74, 0.80, 1.40, 1.56, 0.68, 1.56, 0.26,
@@ -184,10 +184,7 @@ def test_ipgd_is_perturbed_bit_for_bit(tmp_path):
     for name in ("ipgd", "perturbed"):
         run(tmp_path, "--optimizer", name, "--sigma", "1e-5", "--init", "zero", "--save-final",
             "--sample-paths", "7", out=f"{name}.h5")
-    a, b = results_of(tmp_path / "ipgd.h5"), results_of(tmp_path / "perturbed.h5")
-    assert a.keys() == b.keys()
-    for k in a:
-        assert a[k] == b[k], k
+    assert_same_results(tmp_path / "ipgd.h5", tmp_path / "perturbed.h5")
 
 
 @pytest.mark.parametrize("precision", ["double", "float"])
@@ -196,10 +193,7 @@ def test_statistics_independent_of_threads_and_tiles(tmp_path, precision):
               "--precision", precision, "--save-final"]
     run(tmp_path, *common, "--threads", "1", "--tile", "256", out="a.h5")
     run(tmp_path, *common, "--threads", "2", "--tile", "1024", out="b.h5")
-    a, b = results_of(tmp_path / "a.h5"), results_of(tmp_path / "b.h5")
-    assert a.keys() == b.keys()
-    for k in a:
-        assert a[k] == b[k], k
+    assert_same_results(tmp_path / "a.h5", tmp_path / "b.h5")
 
 
 @pytest.mark.parametrize("extra", [
@@ -219,10 +213,7 @@ def test_emulated_kernel_equals_the_cpu_path_byte_for_byte(tmp_path, extra):
         if "this build has no emulated device" in r.stderr:
             pytest.skip("this build has no emulated device")
         assert r.returncode == 0, r.stderr
-    a, b = results_of(tmp_path / "cpu.h5"), results_of(tmp_path / "emulated.h5")
-    assert a.keys() == b.keys()
-    for k in a:
-        assert a[k] == b[k], k
+    assert_same_results(tmp_path / "cpu.h5", tmp_path / "emulated.h5")
 
 
 @pytest.mark.parametrize("extra,setting", [
@@ -271,7 +262,4 @@ def test_shards_merge_to_the_whole_run(tmp_path):
     m = subprocess.run([EXE, "merge", "s0.h5", "s1.h5", "--out", "merged.h5"], cwd=tmp_path,
                        capture_output=True, text=True)
     assert m.returncode == 0, m.stderr
-    a, b = results_of(tmp_path / "whole.h5"), results_of(tmp_path / "merged.h5")
-    assert a.keys() == b.keys()
-    for k in a:
-        assert a[k] == b[k], k
+    assert_same_results(tmp_path / "whole.h5", tmp_path / "merged.h5")

@@ -5,6 +5,7 @@
 
 #include "../landscapes/composite.hpp"
 #include "../random.hpp"
+#include "../unit_direction.hpp"
 #include "step_kind.hpp"
 
 namespace ngdsim {
@@ -29,13 +30,7 @@ struct Ngd {
   NGDSIM_HD void resolve(StepKind kind, const L& land, const T (&x)[D], T (&v)[D],
                          RandomKey key) const {
     if (kind & kCriticalPoint) {
-      key.purpose = Purpose::kRandomDirection;
-      double z[D];
-      normals(key, z, D);
-      double n2 = 0.0;
-      for (int i = 0; i < D; ++i) n2 += z[i] * z[i];
-      const double inv = 1.0 / sqrt(n2);
-      for (int i = 0; i < D; ++i) v[i] = static_cast<T>(z[i] * inv);
+      random_unit_direction(key, D, v);
     } else if (kind & kSignDraw) {
       key.purpose = Purpose::kBouligandSign;
       T grad[D];
